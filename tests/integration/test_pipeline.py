@@ -1,0 +1,121 @@
+"""Every asset materialised against real MySQL; figures checked against SQL on the same data."""
+
+import csv
+from decimal import Decimal
+
+import dagster as dg
+import pytest
+import sqlalchemy
+
+from bookshop.definitions import defs
+from support.shop_figures import shop_figures
+
+
+@pytest.fixture(scope="module")
+def refreshed(shop_database, tmp_path_factory):
+    """One daily_refresh run against the shop database; its result and folders."""
+    folder = tmp_path_factory.mktemp("pipeline")
+    env = {
+        "BOOKSHOP_MYSQL_HOST": shop_database.host,
+        "BOOKSHOP_MYSQL_PORT": str(shop_database.port),
+        "BOOKSHOP_MYSQL_DATABASE": "shop",
+        "BOOKSHOP_MYSQL_USER": "bookshop_reader",
+        "BOOKSHOP_MYSQL_PASSWORD": shop_database.reader_password,
+        "BOOKSHOP_STORAGE_PATH": str(folder / "storage"),
+        "BOOKSHOP_EXPORTS_PATH": str(folder / "exports"),
+        "BOOKSHOP_INCOMING_PATH": str(folder / "incoming"),
+        "BOOKSHOP_ALERT_WEBHOOK_URL": "",
+        "DAGSTER_WEBSERVER_PUBLIC_URL": "http://localhost:3000",
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        with dg.instance_for_test() as instance:
+            result = defs().resolve_job_def("daily_refresh").execute_in_process(instance=instance)
+    return result, folder
+
+
+def materialized(result, key):
+    [event] = [e for e in result.get_asset_materialization_events() if e.asset_key == dg.AssetKey(key)]
+    return {name: value.value for name, value in event.materialization.metadata.items()}
+
+
+def read_csv(path):
+    with path.open(newline="") as file:
+        return list(csv.DictReader(file))
+
+
+@pytest.fixture(scope="module")
+def figures(shop_database):
+    engine = shop_database.engine()
+    yield shop_figures(engine)
+    engine.dispose()
+
+
+def test_every_asset_and_check_succeeds(refreshed):
+    result, _ = refreshed
+
+    assert result.success
+    assert {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()} == {
+        "mysql_users", "mysql_authors", "mysql_books", "mysql_orders", "users_cleaned", "orders_cleaned",
+        "user_stats", "top_authors", "daily_revenue", "user_stats_csv", "top_authors_csv",
+    }  # fmt: skip
+    assert all(check.passed for check in result.get_asset_check_evaluations())
+    assert len(result.get_asset_check_evaluations()) == 7
+
+
+def test_raw_and_cleaned_row_counts_match_the_seed_and_sql(refreshed, figures):
+    result, _ = refreshed
+
+    assert materialized(result, "mysql_users")["row_count"] == 1060
+    assert materialized(result, "mysql_authors")["row_count"] == 200
+    assert materialized(result, "mysql_books")["row_count"] == 2000
+    assert materialized(result, "mysql_orders")["row_count"] == 50100
+    users = materialized(result, "users_cleaned")
+    assert users["row_count"] == figures["users_cleaned"] == 1000
+    assert (users["dropped_missing_email"], users["dropped_malformed_email"], users["dropped_duplicate_email"]) == (
+        20,
+        15,
+        25,
+    )
+    orders = materialized(result, "orders_cleaned")
+    assert orders["row_count"] == figures["orders_cleaned"] == 50000
+    assert (
+        orders["dropped_non_positive_quantity"],
+        orders["dropped_unknown_user"],
+        orders["dropped_unknown_book"],
+    ) == (
+        50,
+        25,
+        25,
+    )
+
+
+def test_exports_hold_the_figures_sql_computes(refreshed, figures):
+    _, folder = refreshed
+    top_authors = read_csv(folder / "exports" / "top_authors.csv")
+    user_stats = {row["user_id"]: row for row in read_csv(folder / "exports" / "user_stats.csv")}
+
+    assert top_authors[0]["rank"] == "1"
+    assert int(top_authors[0]["author_id"]) == figures["top_author_id"]
+    assert Decimal(top_authors[0]["revenue"]) == figures["top_author_revenue"]
+    assert Decimal(user_stats["1"]["spend"]) == figures["user_1_spend"]
+    assert sum(Decimal(row["revenue"]) for row in top_authors) == figures["total_revenue"]
+    assert len(user_stats) == figures["users_cleaned"]
+
+
+def test_daily_revenue_adds_up_to_the_total(refreshed, figures):
+    result, _ = refreshed
+    daily = result.output_for_node("daily_revenue")
+
+    assert Decimal(int(daily["revenue_cents"].sum())) / 100 == figures["total_revenue"]
+    assert int(daily["order_count"].sum()) == figures["orders_cleaned"]
+
+
+def test_the_pipeline_account_can_read_but_not_write(shop_database):
+    engine = shop_database.engine()
+    with engine.connect() as connection:
+        assert connection.execute(sqlalchemy.text("SELECT COUNT(*) FROM orders")).scalar() == 50100
+        with pytest.raises(sqlalchemy.exc.OperationalError, match="denied"):
+            connection.execute(sqlalchemy.text("DELETE FROM orders WHERE id = 1"))
+    engine.dispose()

@@ -1,0 +1,146 @@
+"""The code location's shape: exact names, crons, targets and the asset graph."""
+
+import subprocess
+import sys
+import traceback
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from bookshop.definitions import defs
+from bookshop.defs import jobs
+
+SOURCES = {"mysql_users", "mysql_authors", "mysql_books", "mysql_orders"}
+TRANSFORMS = {"users_cleaned", "orders_cleaned"}
+ANALYTICS = {"user_stats", "top_authors", "daily_revenue"}
+EXPORTS = {"user_stats_csv", "top_authors_csv"}
+EVERY_ASSET = SOURCES | TRANSFORMS | ANALYTICS | EXPORTS
+
+# Asset graph snapshot: a change here is a change to the product, made on purpose.
+ASSET_GRAPH = {
+    "mysql_users": ("sources", [], {"mysql", "pandas"}),
+    "mysql_authors": ("sources", [], {"mysql", "pandas"}),
+    "mysql_books": ("sources", [], {"mysql", "pandas"}),
+    "mysql_orders": ("sources", [], {"mysql", "pandas"}),
+    "users_cleaned": ("transforms", ["mysql_users"], {"pandas", "parquet"}),
+    "orders_cleaned": ("transforms", ["mysql_books", "mysql_orders", "users_cleaned"], {"pandas", "parquet"}),
+    "user_stats": ("analytics", ["orders_cleaned", "users_cleaned"], {"pandas", "parquet"}),
+    "top_authors": ("analytics", ["mysql_authors", "mysql_books", "orders_cleaned"], {"pandas", "parquet"}),
+    "daily_revenue": ("analytics", ["orders_cleaned"], {"pandas", "parquet"}),
+    "user_stats_csv": ("exports", ["user_stats"], {"csv"}),
+    "top_authors_csv": ("exports", ["top_authors"], {"csv"}),
+}
+
+SCHEDULES = {
+    "daily_refresh_schedule": ("0 2 * * *", "daily_refresh"),
+    "source_refresh_schedule": ("0 */6 * * *", "source_refresh"),
+    "analytics_refresh_schedule": ("0 * * * *", "analytics_refresh"),
+    "business_hours_analytics": ("0 9-17 * * 1-5", "analytics_refresh"),
+    "weekend_processing": ("0 0 * * 0,6", "weekend_batch"),
+}
+
+
+@pytest.fixture
+def definitions(code_location_env) -> dg.Definitions:
+    return defs()
+
+
+def test_the_documented_command_validates_the_code_location(code_location_env, tmp_path):
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("dagster")), "definitions", "validate", "-m", "bookshop.definitions"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**code_location_env, "PATH": "/usr/bin:/bin", "DAGSTER_HOME": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "All code locations passed validation" in result.stdout + result.stderr
+
+
+def test_asset_graph_matches_the_snapshot(definitions):
+    graph = {
+        spec.key.to_user_string(): (
+            spec.group_name,
+            sorted(dep.asset_key.to_user_string() for dep in spec.deps),
+            {tag.removeprefix("dagster/kind/") for tag in spec.tags if tag.startswith("dagster/kind/")},
+        )
+        for spec in definitions.resolve_all_asset_specs()
+    }
+    assert graph == ASSET_GRAPH
+
+
+def test_every_asset_has_a_one_line_description_and_owners(definitions):
+    for spec in definitions.resolve_all_asset_specs():
+        assert spec.description and "\n" not in spec.description.strip(), spec.key
+        assert spec.owners == ["team:data-platform"], spec.key
+
+
+@pytest.mark.parametrize(
+    ("job", "expected"),
+    [
+        (jobs.daily_refresh, EVERY_ASSET),
+        (jobs.source_refresh, SOURCES),
+        (jobs.analytics_refresh, ANALYTICS | EXPORTS),
+        (jobs.weekend_batch, EVERY_ASSET),
+    ],
+)
+def test_each_job_selects_exactly_its_assets(definitions, job, expected):
+    selected = job.selection.resolve(definitions.assets)
+
+    assert {key.to_user_string() for key in selected} == expected
+
+
+def test_schedules_have_exact_crons_jobs_timezone_and_start_stopped(definitions):
+    schedules = {schedule.name: schedule for schedule in definitions.schedules}
+
+    assert {name: (s.cron_schedule, s.job_name) for name, s in schedules.items()} == SCHEDULES
+    for schedule in schedules.values():
+        assert schedule.execution_timezone == "UTC"
+        assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED
+        assert schedule.description
+
+
+def test_environment_retimes_restarts_and_relocates_schedules(code_location_env, monkeypatch):
+    monkeypatch.setenv("WEEKEND_PROCESSING_CRON", "15 1 * * 6")
+    monkeypatch.setenv("BOOKSHOP_TIMEZONE", "Europe/Amsterdam")
+    monkeypatch.setenv("BOOKSHOP_SCHEDULES_RUNNING", "true")
+
+    schedules = {schedule.name: schedule for schedule in defs().schedules}
+
+    assert schedules["weekend_processing"].cron_schedule == "15 1 * * 6"
+    assert schedules["daily_refresh_schedule"].cron_schedule == "0 2 * * *"
+    assert {s.execution_timezone for s in schedules.values()} == {"Europe/Amsterdam"}
+    assert {s.default_status for s in schedules.values()} == {dg.DefaultScheduleStatus.RUNNING}
+
+
+def test_an_invalid_cron_override_fails_the_load_naming_the_variable(code_location_env, monkeypatch):
+    monkeypatch.setenv("DAILY_REFRESH_SCHEDULE_CRON", "every day at two")
+
+    with pytest.raises(Exception) as failed:
+        defs()
+
+    explanation = "".join(traceback.format_exception(failed.value))
+    assert "DAILY_REFRESH_SCHEDULE_CRON='every day at two' is not a valid cron expression" in explanation
+
+
+def test_sensors_target_their_jobs(definitions):
+    sensors = {sensor.name: sensor for sensor in definitions.sensors}
+
+    assert set(sensors) == {
+        "incoming_orders_sensor",
+        "mysql_orders_changed_sensor",
+        "sources_automation_sensor",
+        "run_failure_alert_sensor",
+    }
+    assert sensors["incoming_orders_sensor"].job_name == "ingest_order_file"
+    assert sensors["mysql_orders_changed_sensor"].job_name == "source_refresh"
+    assert sensors["sources_automation_sensor"].default_status == dg.DefaultSensorStatus.RUNNING
+    assert sensors["run_failure_alert_sensor"].default_status == dg.DefaultSensorStatus.RUNNING
+
+
+def test_mysql_orders_has_a_sixty_minute_freshness_policy_with_a_warning(definitions):
+    spec = next(s for s in definitions.resolve_all_asset_specs() if s.key == dg.AssetKey("mysql_orders"))
+
+    assert spec.freshness_policy.fail_window.to_timedelta().total_seconds() == 3600
+    assert spec.freshness_policy.warn_window.to_timedelta().total_seconds() == 45 * 60

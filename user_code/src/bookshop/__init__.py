@@ -1,0 +1,1 @@
+"""The bookshop code location: a pipeline over the bookshop's MySQL data."""

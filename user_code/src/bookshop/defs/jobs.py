@@ -1,0 +1,27 @@
+"""Asset jobs: which assets each scheduled refresh materialises."""
+
+import dagster as dg
+
+daily_refresh = dg.define_asset_job(
+    "daily_refresh",
+    selection=dg.AssetSelection.all(),
+    description="Every asset, sources to exports: the complete overnight refresh.",
+)
+
+source_refresh = dg.define_asset_job(
+    "source_refresh",
+    selection=dg.AssetSelection.groups("sources"),
+    description="Only the raw MySQL copies.",
+)
+
+analytics_refresh = dg.define_asset_job(
+    "analytics_refresh",
+    selection=dg.AssetSelection.groups("analytics", "exports"),
+    description="Analytics and exports from the transforms already stored.",
+)
+
+weekend_batch = dg.define_asset_job(
+    "weekend_batch",
+    selection=dg.AssetSelection.all(),
+    description="Every asset, for weekend batch processing.",
+)

@@ -1,0 +1,58 @@
+"""Cleaned users and orders: invalid rows dropped and counted, nothing silently kept."""
+
+import dagster as dg
+import pandas as pd
+
+from bookshop.logic.cleaning import clean_orders, clean_users
+from bookshop.metadata import OWNERS, frame_output
+
+KINDS = {"pandas", "parquet"}
+
+
+@dg.asset(group_name="transforms", kinds=KINDS, owners=OWNERS)
+def users_cleaned(mysql_users: pd.DataFrame) -> dg.Output[pd.DataFrame]:
+    """Users with a normalised, valid, unique email; dropped rows counted by reason."""
+    cleaned = clean_users(mysql_users)
+    return frame_output(cleaned.frame, **{f"dropped_{rule}": count for rule, count in cleaned.dropped.items()})
+
+
+@dg.asset_check(asset=users_cleaned, blocking=True, description="Every email is present and unique.")
+def users_cleaned_emails_unique(users_cleaned: pd.DataFrame) -> dg.AssetCheckResult:
+    missing = int(users_cleaned["email"].isna().sum())
+    duplicated = int(users_cleaned["email"].dropna().duplicated().sum())
+    return dg.AssetCheckResult(
+        passed=missing == 0 and duplicated == 0,
+        metadata={"missing_emails": missing, "duplicated_emails": duplicated},
+    )
+
+
+@dg.asset(group_name="transforms", kinds=KINDS, owners=OWNERS)
+def orders_cleaned(
+    mysql_orders: pd.DataFrame, users_cleaned: pd.DataFrame, mysql_books: pd.DataFrame
+) -> dg.Output[pd.DataFrame]:
+    """Orders with a positive quantity, a known user and a known book; dropped rows counted by reason."""
+    cleaned = clean_orders(mysql_orders, users_cleaned["id"], mysql_books["id"])
+    return frame_output(cleaned.frame, **{f"dropped_{rule}": count for rule, count in cleaned.dropped.items()})
+
+
+@dg.asset_check(asset=orders_cleaned, blocking=True, description="No order has a zero or negative quantity or price.")
+def orders_cleaned_amounts_positive(orders_cleaned: pd.DataFrame) -> dg.AssetCheckResult:
+    bad = int(((orders_cleaned["quantity"] <= 0) | (orders_cleaned["unit_price_cents"] < 0)).sum())
+    return dg.AssetCheckResult(passed=bad == 0, metadata={"bad_orders": bad})
+
+
+@dg.asset_check(
+    asset=orders_cleaned,
+    blocking=True,
+    additional_ins={"users_cleaned": dg.AssetIn(), "mysql_books": dg.AssetIn()},
+    description="Every order points at a cleaned user and an existing book.",
+)
+def orders_cleaned_references_resolve(
+    orders_cleaned: pd.DataFrame, users_cleaned: pd.DataFrame, mysql_books: pd.DataFrame
+) -> dg.AssetCheckResult:
+    unknown_users = int((~orders_cleaned["user_id"].isin(users_cleaned["id"])).sum())
+    unknown_books = int((~orders_cleaned["book_id"].isin(mysql_books["id"])).sum())
+    return dg.AssetCheckResult(
+        passed=unknown_users == 0 and unknown_books == 0,
+        metadata={"unknown_users": unknown_users, "unknown_books": unknown_books},
+    )

@@ -1,0 +1,1 @@
+"""Pure data logic: DataFrames in, DataFrames out, no Dagster."""

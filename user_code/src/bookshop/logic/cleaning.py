@@ -1,0 +1,52 @@
+"""Cleaning rules for the raw source tables."""
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+# One @, something on each side, a dot in the domain, no whitespace.
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    """A cleaned frame and how many rows each rule dropped."""
+
+    frame: pd.DataFrame
+    dropped: dict[str, int]
+
+
+def clean_users(users: pd.DataFrame) -> Cleaned:
+    """Normalise emails, drop missing and malformed ones, keep the oldest of each duplicate."""
+    users = users.assign(email=users["email"].str.strip().str.lower())
+    missing = users["email"].isna() | (users["email"] == "")
+    malformed = ~missing & ~users["email"].str.match(EMAIL_PATTERN, na=False)
+    valid = users[~missing & ~malformed].sort_values("id")
+    duplicate = valid["email"].duplicated(keep="first")
+    return Cleaned(
+        frame=valid[~duplicate].reset_index(drop=True),
+        dropped={
+            "missing_email": int(missing.sum()),
+            "malformed_email": int(malformed.sum()),
+            "duplicate_email": int(duplicate.sum()),
+        },
+    )
+
+
+def clean_orders(orders: pd.DataFrame, user_ids: pd.Series, book_ids: pd.Series) -> Cleaned:
+    """Drop orders with a non-positive quantity or a user or book that does not exist.
+
+    Each dropped order is counted once, under the first rule it breaks.
+    """
+    bad_quantity = orders["quantity"] <= 0
+    unknown_user = ~bad_quantity & ~orders["user_id"].isin(user_ids)
+    unknown_book = ~bad_quantity & ~unknown_user & ~orders["book_id"].isin(book_ids)
+    keep = ~(bad_quantity | unknown_user | unknown_book)
+    return Cleaned(
+        frame=orders[keep].reset_index(drop=True),
+        dropped={
+            "non_positive_quantity": int(bad_quantity.sum()),
+            "unknown_user": int(unknown_user.sum()),
+            "unknown_book": int(unknown_book.sum()),
+        },
+    )

@@ -1,0 +1,19 @@
+"""The metadata every asset reports: its row count and a small preview."""
+
+import dagster as dg
+import pandas as pd
+
+OWNERS = ["team:data-platform"]
+PREVIEW_ROWS = 5
+
+
+def frame_metadata(frame: pd.DataFrame) -> dict[str, dg.MetadataValue]:
+    return {
+        "row_count": dg.MetadataValue.int(len(frame)),
+        "preview": dg.MetadataValue.md(frame.head(PREVIEW_ROWS).to_markdown(index=False)),
+    }
+
+
+def frame_output(frame: pd.DataFrame, **extra: int | str) -> dg.Output[pd.DataFrame]:
+    """An asset's DataFrame with its row count, preview and any extra figures as metadata."""
+    return dg.Output(frame, metadata={**frame_metadata(frame), **extra})

@@ -1,0 +1,35 @@
+"""Stores asset outputs as Parquet files, so runs in different containers can share them."""
+
+import dagster as dg
+import pandas as pd
+from upath import UPath
+
+
+def write_parquet_atomically(frame: pd.DataFrame, path: UPath) -> None:
+    """Write beside the target, then rename: a reader never sees half a file."""
+    partial = path.with_name(f".{path.name}.partial")
+    with partial.open("wb") as file:
+        frame.to_parquet(file, index=False)
+    partial.rename(path)
+
+
+class ParquetFiles(dg.UPathIOManager):
+    """One Parquet file per asset under a base path (a directory, or a bucket URL via UPath)."""
+
+    extension = ".parquet"
+
+    def dump_to_path(self, context: dg.OutputContext, obj: pd.DataFrame, path: UPath) -> None:
+        write_parquet_atomically(obj, path)
+
+    def load_from_path(self, context: dg.InputContext, path: UPath) -> pd.DataFrame:
+        with path.open("rb") as file:
+            return pd.read_parquet(file)
+
+
+class ParquetIOManager(dg.ConfigurableIOManagerFactory):
+    """Parquet storage for every asset's DataFrame under `base_path`."""
+
+    base_path: str
+
+    def create_io_manager(self, context: dg.InitResourceContext) -> ParquetFiles:
+        return ParquetFiles(base_path=UPath(self.base_path))

@@ -1,0 +1,47 @@
+"""Deployment settings read from the environment when the definitions load.
+
+Each setting is named by its environment variable; a bad value fails the load with a message
+that names the variable, so a typo in `.env` is found at start-up, not at 2 AM.
+"""
+
+from collections.abc import Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+TIMEZONE_VARIABLE = "BOOKSHOP_TIMEZONE"
+START_RUNNING_VARIABLE = "BOOKSHOP_SCHEDULES_RUNNING"
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value the code location cannot use."""
+
+
+def cron_variable(schedule_name: str) -> str:
+    """The variable that overrides a schedule's cron, e.g. DAILY_REFRESH_SCHEDULE_CRON."""
+    return f"{schedule_name.upper()}_CRON"
+
+
+def schedule_cron(env: Mapping[str, str], schedule_name: str, default: str) -> str:
+    return env.get(cron_variable(schedule_name), "").strip() or default
+
+
+def timezone(env: Mapping[str, str]) -> str:
+    name = env.get(TIMEZONE_VARIABLE, "").strip() or "UTC"
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise SettingsError(
+            f"{TIMEZONE_VARIABLE}={name!r} is not an IANA time zone (e.g. 'Europe/Amsterdam')"
+        ) from error
+    return name
+
+
+def start_running(env: Mapping[str, str]) -> bool:
+    value = env.get(START_RUNNING_VARIABLE, "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise SettingsError(f"{START_RUNNING_VARIABLE}={value!r} must be true or false")
