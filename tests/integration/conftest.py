@@ -11,8 +11,11 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+import dagster as dg
 import pytest
 from sqlalchemy import URL, Engine, create_engine, make_url, text
+
+from bookshop.definitions import defs
 
 ROOT = Path(__file__).resolve().parents[2]
 MYSQL_INIT = ROOT / "mysql_init"
@@ -24,9 +27,13 @@ class ShopDatabase:
     host: str
     port: int
     reader_password: str
+    admin_url: URL
 
     def engine(self) -> Engine:
         return create_engine(URL.create("mysql+pymysql", READER, self.reader_password, self.host, self.port, "shop"))
+
+    def admin_engine(self) -> Engine:
+        return create_engine(self.admin_url.set(database="shop"))
 
 
 def load_mysql_init(admin_url: str, reader_password: str) -> None:
@@ -55,19 +62,11 @@ def load_mysql_init(admin_url: str, reader_password: str) -> None:
     engine.dispose()
 
 
-def compose(project: str, reader_password: str, *args: str) -> str:
-    command = [
-        "docker",
-        "compose",
-        "-p",
-        project,
-        "-f",
-        "docker-compose.yml",
-        "-f",
-        "tests/integration/compose.mysql.yml",
-    ]
-    env = {**os.environ, "MYSQL_READER_PASSWORD": reader_password}
-    return subprocess.run(command + list(args), cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
+def compose(project: str, passwords: dict[str, str], *args: str) -> str:
+    files = ["-f", "docker-compose.yml", "-f", "tests/integration/compose.mysql.yml"]
+    command = ["docker", "compose", "-p", project, *files, *args]
+    env = {**os.environ, **passwords}
+    return subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
 
 
 @pytest.fixture(scope="session")
@@ -77,12 +76,37 @@ def shop_database() -> ShopDatabase:
     if admin_url:
         load_mysql_init(admin_url, password)
         url = make_url(admin_url)
-        yield ShopDatabase(url.host or "127.0.0.1", url.port or 3306, password)
+        yield ShopDatabase(url.host or "127.0.0.1", url.port or 3306, password, url)
         return
     project = f"bookshop-it-{uuid.uuid4().hex[:8]}"
+    passwords = {"MYSQL_READER_PASSWORD": password, "MYSQL_ROOT_PASSWORD": f"root-{uuid.uuid4().hex[:12]}"}
     try:
-        compose(project, password, "up", "--detach", "--wait", "mysql")
-        host, port = compose(project, password, "port", "mysql", "3306").strip().rsplit(":", 1)
-        yield ShopDatabase(host, int(port), password)
+        compose(project, passwords, "up", "--detach", "--wait", "mysql")
+        host, port = compose(project, passwords, "port", "mysql", "3306").strip().rsplit(":", 1)
+        root = URL.create("mysql+pymysql", "root", passwords["MYSQL_ROOT_PASSWORD"], host, int(port))
+        yield ShopDatabase(host, int(port), password, root)
     finally:
-        compose(project, password, "down", "--volumes", "--remove-orphans")
+        compose(project, passwords, "down", "--volumes", "--remove-orphans")
+
+
+def pipeline_env(shop_database: ShopDatabase, folder: Path) -> dict[str, str]:
+    """The code location's environment, reading shop_database and keeping its files in folder."""
+    return {
+        "BOOKSHOP_MYSQL_HOST": shop_database.host,
+        "BOOKSHOP_MYSQL_PORT": str(shop_database.port),
+        "BOOKSHOP_MYSQL_DATABASE": "shop",
+        "BOOKSHOP_MYSQL_USER": READER,
+        "BOOKSHOP_MYSQL_PASSWORD": shop_database.reader_password,
+        "BOOKSHOP_STORAGE_PATH": str(folder / "storage"),
+        "BOOKSHOP_EXPORTS_PATH": str(folder / "exports"),
+        "BOOKSHOP_INCOMING_PATH": str(folder / "incoming"),
+        "BOOKSHOP_ALERT_WEBHOOK_URL": "",
+        "DAGSTER_WEBSERVER_PUBLIC_URL": "http://localhost:3000",
+    }
+
+
+def run_job(job_name: str, env: dict[str, str], instance) -> dg.ExecuteInProcessResult:
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        return defs().resolve_job_def(job_name).execute_in_process(instance=instance)

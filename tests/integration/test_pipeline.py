@@ -6,33 +6,17 @@ from decimal import Decimal
 import dagster as dg
 import pytest
 import sqlalchemy
+from integration.conftest import pipeline_env, run_job
 
-from bookshop.definitions import defs
 from support.shop_figures import shop_figures
 
 
 @pytest.fixture(scope="module")
 def refreshed(shop_database, tmp_path_factory):
-    """One daily_refresh run against the shop database; its result and folders."""
+    """One daily_refresh run against the shop database; its result and folder."""
     folder = tmp_path_factory.mktemp("pipeline")
-    env = {
-        "BOOKSHOP_MYSQL_HOST": shop_database.host,
-        "BOOKSHOP_MYSQL_PORT": str(shop_database.port),
-        "BOOKSHOP_MYSQL_DATABASE": "shop",
-        "BOOKSHOP_MYSQL_USER": "bookshop_reader",
-        "BOOKSHOP_MYSQL_PASSWORD": shop_database.reader_password,
-        "BOOKSHOP_STORAGE_PATH": str(folder / "storage"),
-        "BOOKSHOP_EXPORTS_PATH": str(folder / "exports"),
-        "BOOKSHOP_INCOMING_PATH": str(folder / "incoming"),
-        "BOOKSHOP_ALERT_WEBHOOK_URL": "",
-        "DAGSTER_WEBSERVER_PUBLIC_URL": "http://localhost:3000",
-    }
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in env.items():
-            patch.setenv(name, value)
-        with dg.instance_for_test() as instance:
-            result = defs().resolve_job_def("daily_refresh").execute_in_process(instance=instance)
-    return result, folder
+    with dg.instance_for_test() as instance:
+        return run_job("daily_refresh", pipeline_env(shop_database, folder), instance), folder
 
 
 def materialized(result, key):

@@ -1,12 +1,18 @@
 """The read-only connection to the bookshop's MySQL database."""
 
+import connectorx
 import dagster as dg
 import pandas as pd
 from sqlalchemy import URL, Engine, create_engine, text
 
 
 class MySQLResource(dg.ConfigurableResource):
-    """Reads the bookshop database with the pipeline's SELECT-only account."""
+    """Reads the bookshop database with the pipeline's SELECT-only account.
+
+    Whole tables stream through connectorx straight into Arrow (an order of magnitude faster
+    than pymysql, with a fraction of its memory); small parameterised queries, such as the
+    sensors' look at the orders watermark, go through SQLAlchemy and pymysql.
+    """
 
     host: str
     port: int = 3306
@@ -14,9 +20,9 @@ class MySQLResource(dg.ConfigurableResource):
     user: str
     password: str
 
-    def url(self) -> URL:
+    def url(self, driver: str = "mysql+pymysql") -> URL:
         return URL.create(
-            "mysql+pymysql",
+            driver,
             username=self.user,
             password=self.password,
             host=self.host,
@@ -28,9 +34,15 @@ class MySQLResource(dg.ConfigurableResource):
         return create_engine(self.url(), pool_pre_ping=True, connect_args={"connect_timeout": 10})
 
     def read(self, query: str, **params: object) -> pd.DataFrame:
+        """A small query with bound parameters, through SQLAlchemy."""
         engine = self.engine()
         try:
             with engine.connect() as connection:
                 return pd.read_sql(text(query), connection, params=params)
         finally:
             engine.dispose()
+
+    def read_table(self, query: str) -> pd.DataFrame:
+        """A bulk read through connectorx and Arrow. The query takes no parameters."""
+        arrow = connectorx.read_sql(self.url("mysql").render_as_string(hide_password=False), query, return_type="arrow")
+        return arrow.to_pandas()

@@ -5,7 +5,9 @@ import dagster as dg
 daily_refresh = dg.define_asset_job(
     "daily_refresh",
     selection=dg.AssetSelection.all(),
-    description="Every asset, sources to exports: the complete overnight refresh.",
+    description="Every asset, sources to exports: the complete overnight refresh, orders read in full.",
+    # Once a night every order is read again, whatever the incremental refreshes in between did.
+    config={"ops": {"mysql_orders": {"config": {"full_refresh": True}}}},
 )
 
 source_refresh = dg.define_asset_job(
