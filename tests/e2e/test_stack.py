@@ -1,0 +1,446 @@
+"""The deployment end to end, through the GraphQL API of a stack built from this tree.
+
+The tests run in file order on one stack (see conftest.py): each step builds on the state the
+previous ones left, as an operator's session would.
+"""
+
+import csv
+import io
+import json
+import subprocess
+import time
+from decimal import Decimal
+
+from e2e.stack import LOCATION, REPOSITORY, SERVICES, Stack, wait_for
+from sqlalchemy import URL, create_engine
+
+from support.shop_figures import shop_figures
+
+REPOSITORY_SELECTOR = {"repositoryLocationName": LOCATION, "repositoryName": REPOSITORY}
+ASSETS = {
+    "mysql_users", "mysql_authors", "mysql_books", "mysql_orders",
+    "users_cleaned", "orders_cleaned",
+    "user_stats", "top_authors", "daily_revenue",
+    "user_stats_csv", "top_authors_csv",
+}  # fmt: skip
+JOBS = {"daily_refresh", "source_refresh", "analytics_refresh", "weekend_batch", "ingest_order_file"}
+SCHEDULES = {
+    "daily_refresh_schedule": "* * * * *",  # retimed by the test environment
+    "source_refresh_schedule": "0 */6 * * *",
+    "analytics_refresh_schedule": "0 * * * *",
+    "business_hours_analytics": "0 9-17 * * 1-5",
+    "weekend_processing": "0 0 * * 0,6",
+}
+FINISHED = {"SUCCESS", "FAILURE", "CANCELED"}
+IN_PROGRESS = ["QUEUED", "NOT_STARTED", "STARTING", "STARTED", "CANCELING"]
+
+LOCATION_QUERY = """
+query {
+  workspaceOrError {
+    ... on Workspace {
+      locationEntries {
+        name
+        loadStatus
+        locationOrLoadError {
+          __typename
+          ... on PythonError { message }
+          ... on RepositoryLocation {
+            repositories {
+              name
+              jobs { name }
+              assetNodes { assetKey { path } groupName }
+            }
+          }
+        }
+      }
+    }
+    ... on PythonError { message }
+  }
+}
+"""
+INSTIGATORS_QUERY = """
+query($selector: RepositorySelector!) {
+  repositoryOrError(repositorySelector: $selector) {
+    ... on Repository {
+      schedules { name cronSchedule scheduleState { id status } }
+      sensors { name sensorType sensorState { id status } }
+    }
+    ... on PythonError { message }
+  }
+}
+"""
+RUNS_QUERY = """
+query($filter: RunsFilter) {
+  runsOrError(filter: $filter, limit: 500) {
+    ... on Runs { results { runId jobName status tags { key value } } }
+    ... on PythonError { message }
+  }
+}
+"""
+RUN_EVENTS_QUERY = """
+query($runId: ID!) {
+  logsForRun(runId: $runId, limit: 5000) {
+    ... on EventConnection {
+      events {
+        __typename
+        ... on MessageEvent { message }
+        ... on LogsCapturedEvent { fileKey }
+        ... on ExecutionStepFailureEvent { error { message } }
+      }
+    }
+    ... on PythonError { message }
+  }
+}
+"""
+CAPTURED_LOGS_QUERY = "query($key: [String!]!) { capturedLogs(logKey: $key) { stdout stderr } }"
+START_SCHEDULE = """
+mutation($selector: ScheduleSelector!) {
+  startSchedule(scheduleSelector: $selector) {
+    __typename
+    ... on ScheduleStateResult { scheduleState { status } }
+    ... on PythonError { message }
+  }
+}
+"""
+STOP_SCHEDULE = """
+mutation($id: String!) {
+  stopRunningSchedule(id: $id) {
+    __typename
+    ... on ScheduleStateResult { scheduleState { status } }
+    ... on PythonError { message }
+  }
+}
+"""
+START_SENSOR = """
+mutation($selector: SensorSelector!) {
+  startSensor(sensorSelector: $selector) {
+    __typename
+    ... on Sensor { sensorState { status } }
+    ... on PythonError { message }
+  }
+}
+"""
+
+
+# ---- helpers ---------------------------------------------------------------------------------
+def runs(stack: Stack, **run_filter) -> list[dict]:
+    result = stack.graphql(RUNS_QUERY, filter=run_filter)["runsOrError"]
+    assert "results" in result, result
+    return result["results"]
+
+
+def tags_of(run: dict) -> dict[str, str]:
+    return {tag["key"]: tag["value"] for tag in run["tags"]}
+
+
+def wait_until_finished(stack: Stack, run_id: str, timeout: float = 300) -> dict:
+    def finished():
+        [run] = runs(stack, runIds=[run_id])
+        return run if run["status"] in FINISHED else None
+
+    return wait_for(finished, timeout, f"run {run_id} to finish")
+
+
+def run_events(stack: Stack, run_id: str) -> list[dict]:
+    result = stack.graphql(RUN_EVENTS_QUERY, runId=run_id)["logsForRun"]
+    assert "events" in result, result
+    return result["events"]
+
+
+def instigators(stack: Stack) -> dict:
+    repository = stack.graphql(INSTIGATORS_QUERY, selector=REPOSITORY_SELECTOR)["repositoryOrError"]
+    assert "schedules" in repository, repository
+    return repository
+
+
+def instigator_states(stack: Stack) -> dict[str, str]:
+    repository = instigators(stack)
+    return {
+        **{f"schedule:{s['name']}": s["scheduleState"]["status"] for s in repository["schedules"]},
+        **{f"sensor:{s['name']}": s["sensorState"]["status"] for s in repository["sensors"]},
+    }
+
+
+def start_schedule(stack: Stack, name: str) -> None:
+    result = stack.graphql(START_SCHEDULE, selector={**REPOSITORY_SELECTOR, "scheduleName": name})["startSchedule"]
+    assert result.get("scheduleState", {}).get("status") == "RUNNING", result
+
+
+def stop_schedule(stack: Stack, name: str) -> None:
+    [state_id] = [s["scheduleState"]["id"] for s in instigators(stack)["schedules"] if s["name"] == name]
+    result = stack.graphql(STOP_SCHEDULE, id=state_id)["stopRunningSchedule"]
+    assert result.get("scheduleState", {}).get("status") == "STOPPED", result
+
+
+def start_sensor(stack: Stack, name: str) -> None:
+    result = stack.graphql(START_SENSOR, selector={**REPOSITORY_SELECTOR, "sensorName": name})["startSensor"]
+    assert result.get("sensorState", {}).get("status") == "RUNNING", result
+
+
+def read_csv(stack: Stack, path: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(stack.exec("user_code", f"cat {path}"))))
+
+
+def drop_file(stack: Stack, name: str, content: str) -> None:
+    """Write under a hidden name, then rename: the sensor never sees half a file."""
+    stack.exec(
+        "user_code",
+        f"cat > /data/incoming/.{name}.part && mv /data/incoming/.{name}.part /data/incoming/{name}",
+        content,
+    )
+
+
+def files_in(stack: Stack, folder: str) -> set[str]:
+    return set(stack.exec("user_code", f"ls -1 {folder} 2>/dev/null || true").split())
+
+
+def wait_until_idle(stack: Stack, timeout: float = 300) -> None:
+    wait_for(lambda: not runs(stack, statuses=IN_PROGRESS), timeout, "no run queued or in progress")
+
+
+# ---- the steps -------------------------------------------------------------------------------
+def test_all_five_services_are_healthy_and_only_the_ui_is_published(stack: Stack):
+    services = stack.services()
+
+    assert {name: services[name]["Health"] for name in SERVICES} == dict.fromkeys(SERVICES, "healthy")
+    assert services["migrate"]["State"] == "exited" and services["migrate"]["ExitCode"] == 0
+    published = {
+        name: {(p["URL"], p["PublishedPort"]) for p in row.get("Publishers") or [] if p.get("PublishedPort")}
+        for name, row in services.items()
+    }
+    assert published["webserver"] == {("127.0.0.1", stack.webserver_port)}
+    assert not published["postgres"] and not published["user_code"] and not published["daemon"]
+    # MySQL only through the test overlay, on an ephemeral loopback port, never the host's 3306.
+    [(mysql_host, mysql_port)] = published["mysql"]
+    assert mysql_host == "127.0.0.1" and mysql_port != 3306
+
+
+def test_code_location_is_loaded_with_every_definition(stack: Stack):
+    [entry] = stack.graphql(LOCATION_QUERY)["workspaceOrError"]["locationEntries"]
+    location = entry["locationOrLoadError"]
+    assert (entry["name"], entry["loadStatus"], location["__typename"]) == (LOCATION, "LOADED", "RepositoryLocation")
+    [repository] = location["repositories"]
+    assets = {"/".join(node["assetKey"]["path"]) for node in repository["assetNodes"]}
+    jobs = {job["name"] for job in repository["jobs"]}
+    assert assets >= ASSETS
+    assert jobs >= JOBS
+
+    definitions = instigators(stack)
+    assert {s["name"]: s["cronSchedule"] for s in definitions["schedules"]} == SCHEDULES
+    sensors = {s["name"]: s["sensorType"] for s in definitions["sensors"]}
+    assert sensors["incoming_orders_sensor"] == sensors["mysql_orders_changed_sensor"] == "STANDARD"
+    # Plus the automation condition sensor and the run failure sensor, whatever their names.
+    assert sorted(sensors.values()) == ["AUTO_MATERIALIZE", "RUN_STATUS", "STANDARD", "STANDARD"]
+    # Nothing was turned on by the deployment: BOOKSHOP_SCHEDULES_RUNNING is false.
+    assert {s["scheduleState"]["status"] for s in definitions["schedules"]} == {"STOPPED"}
+
+
+def test_the_code_server_is_unhealthy_while_its_code_cannot_load(stack: Stack):
+    """A code server whose definitions fail to import keeps serving; its health check must not pass."""
+    name = f"{stack.project}-broken-code"
+    stack.compose(
+        "run", "--detach", "--no-deps", "--name", name, "user_code",
+        "dagster", "code-server", "start", "-m", "bookshop.no_such_module", "-a", "defs",
+    )  # fmt: skip
+    try:
+
+        def checks():
+            inspected = subprocess.run(
+                ["docker", "inspect", "--format", "{{json .State.Health}}", name],
+                capture_output=True, text=True, check=True,
+            )  # fmt: skip
+            health = json.loads(inspected.stdout)
+            return health if len(health["Log"]) >= 3 else None
+
+        health = wait_for(checks, 90, "three health checks of the broken code server", interval=1)
+        # Still serving: the ping-only check that Dagster ships passes...
+        pinged = subprocess.run(["docker", "exec", name, "dagster", "api", "grpc-health-check", "-p", "4000"])
+        assert pinged.returncode == 0
+        # ...while ours fails every time and says why.
+        assert health["Status"] != "healthy"
+        assert all(check["ExitCode"] != 0 for check in health["Log"])
+        assert "bookshop.no_such_module" in health["Log"][-1]["Output"]
+    finally:
+        subprocess.run(["docker", "rm", "--force", name], capture_output=True, check=False)
+
+
+def test_daily_refresh_succeeds_in_its_own_container_with_the_figures_sql_computes(stack: Stack):
+    since = time.time()
+    run_id = stack.client().submit_job_execution("daily_refresh", repository_location_name=LOCATION)
+    run = wait_until_finished(stack, run_id, timeout=420)
+    assert run["status"] == "SUCCESS", [e.get("message") for e in run_events(stack, run_id)][-20:]
+
+    # Its own container: a different one from the code server, from the user code image...
+    container = tags_of(run)["docker/container_id"]
+    code_server = stack.compose("ps", "--quiet", "--no-trunc", "user_code").stdout.strip()
+    assert container and code_server and container != code_server
+    assert tags_of(run)["dagster/image"] == f"bookshop-user-code:{stack.env['BOOKSHOP_IMAGE_TAG']}"
+    # ...that Docker started for this run and removed once it finished.
+    actions = wait_for(
+        lambda: (found := container_actions(run_id, since)).get(container, [])[-1:] == ["destroy"] and found,
+        60,
+        f"the container of run {run_id} to be removed",
+    )
+    assert list(actions) == [container]
+    assert actions[container][:2] == ["create", "start"]
+    assert not subprocess.run(
+        ["docker", "ps", "--all", "--quiet", "--filter", f"label=dagster/run_id={run_id}"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+
+    # The step's output is in the compute-log volume, readable through the webserver (the UI).
+    file_keys = [e["fileKey"] for e in run_events(stack, run_id) if e["__typename"] == "LogsCapturedEvent"]
+    assert file_keys
+    logs = stack.graphql(CAPTURED_LOGS_QUERY, key=[run_id, "compute_logs", file_keys[0]])["capturedLogs"]
+    assert "STEP_START" in logs["stderr"]
+
+    # The exports hold the figures computed a second way, in SQL on the MySQL source.
+    host, port = stack.mysql_address()
+    url = URL.create("mysql+pymysql", "bookshop_reader", stack.env["MYSQL_READER_PASSWORD"], host, port, "shop")
+    engine = create_engine(url)
+    try:
+        figures = shop_figures(engine)
+    finally:
+        engine.dispose()
+    top_authors = read_csv(stack, "/data/exports/top_authors.csv")
+    user_stats = {row["user_id"]: row for row in read_csv(stack, "/data/exports/user_stats.csv")}
+    assert top_authors[0]["rank"] == "1"
+    assert int(top_authors[0]["author_id"]) == figures["top_author_id"]
+    assert Decimal(top_authors[0]["revenue"]) == figures["top_author_revenue"]
+    assert sum(Decimal(row["revenue"]) for row in top_authors) == figures["total_revenue"]
+    assert Decimal(user_stats["1"]["spend"]) == figures["user_1_spend"]
+    assert len(user_stats) == figures["users_cleaned"]
+
+
+def container_actions(run_id: str, since: float) -> dict[str, list[str]]:
+    """Docker's own record of the containers labelled with this run: their actions, by container id."""
+    output = subprocess.run(
+        ["docker", "events", "--since", f"{since - 5:.0f}", "--until", f"{time.time() + 1:.0f}",
+         "--filter", "type=container", "--filter", f"label=dagster/run_id={run_id}", "--format", "{{json .}}"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    actions: dict[str, list[str]] = {}
+    for line in output.splitlines():
+        event = json.loads(line)
+        actions.setdefault(event["id"], []).append(event["Action"])
+    return actions
+
+
+def test_a_run_whose_container_dies_is_marked_failed_and_retried(stack: Stack):
+    run_id = stack.client().submit_job_execution("daily_refresh", repository_location_name=LOCATION)
+    [run] = wait_for(
+        lambda: [r for r in runs(stack, runIds=[run_id]) if r["status"] in {"STARTED", *FINISHED}],
+        120,
+        f"run {run_id} to start",
+        interval=0.5,
+    )
+    assert run["status"] == "STARTED"
+    subprocess.run(["docker", "kill", tags_of(run)["docker/container_id"]], capture_output=True, check=True)
+
+    # Run monitoring notices the vanished container (auto-removed) and fails the run...
+    assert wait_until_finished(stack, run_id, timeout=150)["status"] == "FAILURE"
+    # ...and run retries start it again in a new container, which succeeds.
+    [retry] = wait_for(
+        lambda: runs(stack, tags=[{"key": "dagster/parent_run_id", "value": run_id}]), 120, f"a retry of run {run_id}"
+    )
+    assert wait_until_finished(stack, retry["runId"], timeout=420)["status"] == "SUCCESS"
+
+
+def test_a_schedule_turned_on_through_the_api_is_fired_by_the_daemon(stack: Stack):
+    start_schedule(stack, "daily_refresh_schedule")
+    try:
+        # The cron is every minute: the daemon's first tick after the turn of the minute fires it.
+        scheduled = wait_for(
+            lambda: runs(stack, tags=[{"key": "dagster/schedule_name", "value": "daily_refresh_schedule"}]),
+            150,
+            "a run of daily_refresh_schedule",
+        )
+        first = scheduled[-1]
+        assert first["jobName"] == "daily_refresh"
+        assert wait_until_finished(stack, first["runId"], timeout=420)["status"] == "SUCCESS"
+    finally:
+        # Turned off once its tick is over: the daemon writes the schedule's state back at the end
+        # of a tick, so a stop in the same instant can be overwritten.
+        stop_schedule(stack, "daily_refresh_schedule")
+    assert instigator_states(stack)["schedule:daily_refresh_schedule"] == "STOPPED"
+
+
+def test_dropped_order_files_are_loaded_or_rejected(stack: Stack):
+    start_sensor(stack, "incoming_orders_sensor")
+    good, bad = "e2e_orders_good.csv", "e2e_orders_bad.csv"
+    drop_file(
+        stack,
+        good,
+        "order_id,user_id,book_id,quantity,unit_price,created_at\n"
+        "900001,1,1,2,12.50,2026-01-05T10:00:00Z\n"
+        "900002,2,3,1,7.99,2026-01-05T11:30:00Z\n",
+    )
+    drop_file(stack, bad, "order_id,user_id,book_id,quantity,unit_price,created_at\n900003,1,1,two,12.50,yesterday\n")
+
+    def run_for(name):
+        found = runs(stack, tags=[{"key": "bookshop/order_file", "value": name}])
+        return found[0] if found and found[0]["status"] in FINISHED else None
+
+    loaded = wait_for(lambda: run_for(good), 240, f"the run that loads {good}")
+    rejected = wait_for(lambda: run_for(bad), 240, f"the run that rejects {bad}")
+
+    assert loaded["jobName"] == rejected["jobName"] == "ingest_order_file"
+    assert loaded["status"] == "SUCCESS"
+    assert rejected["status"] == "FAILURE"
+    failures = [e["error"]["message"] for e in run_events(stack, rejected["runId"]) if e.get("error")]
+    assert any(bad in message and "quantity" in message for message in failures), failures
+
+    assert files_in(stack, "/data/incoming") & {good, bad} == set()
+    assert good in files_in(stack, "/data/incoming/processed")
+    assert bad in files_in(stack, "/data/incoming/rejected")
+    assert bad not in files_in(stack, "/data/incoming/processed")
+    parquet = f"/data/storage/incoming_orders/e2e_orders_good.{loaded['runId'][:8]}.parquet"
+    landed = stack.exec(
+        "user_code",
+        f'python -c \'import pandas; f = pandas.read_parquet("{parquet}"); '
+        'print(f[["order_id", "quantity", "unit_price_cents"]].to_json(orient="values"))\'',
+    )
+    assert json.loads(landed) == [[900001, 2, 1250], [900002, 1, 799]]
+
+
+def test_run_history_and_schedule_states_survive_down_and_up(stack: Stack):
+    # A mix of states that differ from the defaults: one schedule on, one turned off again.
+    start_schedule(stack, "source_refresh_schedule")
+    wait_until_idle(stack)
+    history = {run["runId"]: run["status"] for run in runs(stack)}
+    states = instigator_states(stack)
+    assert states["schedule:source_refresh_schedule"] == "RUNNING"
+    assert states["schedule:daily_refresh_schedule"] == "STOPPED"
+    assert states["sensor:incoming_orders_sensor"] == "RUNNING"
+    assert len(history) >= 4
+
+    stack.compose("down", timeout=300)  # volumes kept
+    assert not stack.compose("ps", "--all", "--quiet").stdout.strip()
+    started = time.monotonic()
+    stack.up()
+    stack.timings["second up until all healthy"] = time.monotonic() - started
+
+    after = {run["runId"]: run["status"] for run in runs(stack)}
+    assert {run_id: after.get(run_id) for run_id in history} == history
+    assert instigator_states(stack) == states
+    [entry] = stack.graphql(LOCATION_QUERY)["workspaceOrError"]["locationEntries"]
+    assert entry["loadStatus"] == "LOADED"
+
+
+def test_the_stack_is_removed_with_its_volumes(stack: Stack):
+    stop_schedule(stack, "source_refresh_schedule")
+    wait_until_idle(stack)
+    stack.compose("down", "--volumes", "--remove-orphans", timeout=300)
+
+    def left(kind: str) -> list[str]:
+        everything = ["--all"] if kind == "container" else []
+        label = f"label=com.docker.compose.project={stack.project}"
+        listed = subprocess.run(
+            ["docker", kind, "ls", "--quiet", *everything, "--filter", label],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return listed.stdout.split()
+
+    assert left("container") == left("volume") == left("network") == []
