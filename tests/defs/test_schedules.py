@@ -20,7 +20,7 @@ def instance():
 
 
 def tick(definitions, instance, schedule_name):
-    schedule = definitions.get_schedule_def(schedule_name)
+    schedule = definitions.resolve_schedule_def(schedule_name)
     context = dg.build_schedule_context(instance=instance, scheduled_execution_time=MONDAY_2AM)
     return schedule.evaluate_tick(context)
 
@@ -72,5 +72,5 @@ def test_a_retimed_schedule_still_requests_its_job(code_location_env, monkeypatc
     monkeypatch.setenv("ANALYTICS_REFRESH_SCHEDULE_CRON", "* * * * *")
     definitions = defs()
 
-    assert definitions.get_schedule_def("analytics_refresh_schedule").cron_schedule == "* * * * *"
+    assert definitions.resolve_schedule_def("analytics_refresh_schedule").cron_schedule == "* * * * *"
     assert len(tick(definitions, instance, "analytics_refresh_schedule").run_requests) == 1

@@ -33,7 +33,7 @@ def drop(incoming, name, text=HEADER + "1,2,3,1,9.99,2026-11-01\n", age_seconds=
 
 
 def look(definitions, incoming, cursor=None):
-    sensor = definitions.get_sensor_def("incoming_orders_sensor")
+    sensor = definitions.resolve_sensor_def("incoming_orders_sensor")
     return sensor.evaluate_tick(dg.build_sensor_context(cursor=cursor, resources={"incoming": incoming}))
 
 
@@ -106,7 +106,7 @@ class OrdersTable(MySQLResource):
 
 def watch_orders(definitions, newest, total, cursor):
     mysql = OrdersTable(host="-", database="-", user="-", password="-", newest=newest, total=total)
-    sensor = definitions.get_sensor_def("mysql_orders_changed_sensor")
+    sensor = definitions.resolve_sensor_def("mysql_orders_changed_sensor")
     return sensor.evaluate_tick(dg.build_sensor_context(cursor=cursor, resources={"mysql": mysql}))
 
 

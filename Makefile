@@ -1,0 +1,35 @@
+# Developer commands. The two a newcomer needs: `docker compose up` (start) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+UV_VERSION := 0.13.9
+PLATFORM := --python-version 3.11 --python-platform x86_64-unknown-linux-gnu --no-header --quiet
+
+.PHONY: test lint bench lock screenshots clean
+
+$(VENV)/installed: locks/dev.txt user_code/pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet uv==$(UV_VERSION)
+	$(VENV)/bin/uv pip install --quiet --python $(VENV)/bin/python -r locks/dev.txt
+	$(VENV)/bin/uv pip install --quiet --python $(VENV)/bin/python --no-deps -e user_code
+	touch $@
+
+lint: $(VENV)/installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# Everything: unit, integration (MySQL from the compose stack unless BOOKSHOP_TEST_MYSQL_ADMIN_URL
+# is set), the compose stack end to end, and the browser tests.
+test: lint
+	$(VENV)/bin/python -m pytest
+
+bench: $(VENV)/installed
+	$(VENV)/bin/python -m bench
+
+# Re-resolve every pin after changing a version in user_code/pyproject.toml or locks/*.in.
+lock: $(VENV)/installed
+	$(VENV)/bin/uv pip compile $(PLATFORM) user_code/pyproject.toml -o locks/user_code.txt
+	cd locks && ../$(VENV)/bin/uv pip compile $(PLATFORM) dagster.in -c user_code.txt -o dagster.txt
+	cd locks && ../$(VENV)/bin/uv pip compile $(PLATFORM) dev.in -o dev.txt
+
+clean:
+	rm -rf $(VENV) test-output .pytest_cache .ruff_cache
