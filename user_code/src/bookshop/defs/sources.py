@@ -56,24 +56,27 @@ class OrdersRefresh(dg.Config):
     )
 
 
-def read_orders(mysql: MySQLResource, last: dict[str, object] | None) -> tuple[pd.DataFrame, dict[str, object]]:
-    """Orders changed since the last refresh merged into the stored copy, or every order.
+def read_all_orders(mysql: MySQLResource, reason: str) -> tuple[pd.DataFrame, dict[str, object]]:
+    return mysql.read_table(f"SELECT {ORDER_COLUMNS} FROM orders"), {"refresh": "full", "reason": reason}
+
+
+def read_changed_orders(mysql: MySQLResource, last: dict[str, object]) -> tuple[pd.DataFrame, dict[str, object]]:
+    """Orders changed since the last refresh merged into its stored copy, or every order.
 
     The high-watermark is the newest updated_at already read (the database sets updated_at on
     every insert and update). Deletes leave no updated_at behind: when the merged copy holds more
     rows than MySQL, some were deleted, and the refresh falls back to reading everything.
     """
-    everything = f"SELECT {ORDER_COLUMNS} FROM orders"
-    stored_path = UPath(str(last["path"])) if last and "high_watermark" in last else None
-    if stored_path is None or not stored_path.exists():
-        return mysql.read_table(everything), {"refresh": "full", "reason": "no stored copy with a watermark"}
+    stored_path = UPath(str(last["path"]))
+    if "high_watermark" not in last or not stored_path.exists():
+        return read_all_orders(mysql, "no stored copy with a watermark")
     with stored_path.open("rb") as file:
         stored = pd.read_parquet(file)
-    changed = mysql.read_table(f"{everything} WHERE updated_at >= '{last['high_watermark']}'")
+    changed = mysql.read_table(f"SELECT {ORDER_COLUMNS} FROM orders WHERE updated_at >= '{last['high_watermark']}'")
     merged = merge_changed_rows(stored, changed)
     total = int(mysql.read("SELECT COUNT(*) AS total FROM orders")["total"].iloc[0])
     if len(merged) != total:
-        return mysql.read_table(everything), {"refresh": "full", "reason": f"{len(merged) - total} rows deleted"}
+        return read_all_orders(mysql, f"{len(merged) - total} rows deleted")
     return merged, {"refresh": "incremental", "changed_rows": len(changed)}
 
 
@@ -88,12 +91,14 @@ def mysql_orders(
     context: dg.AssetExecutionContext, config: OrdersRefresh, mysql: MySQLResource
 ) -> dg.Output[pd.DataFrame]:
     """Orders as stored in MySQL, dirty rows included, unit price in cents; read incrementally."""
-    last = None
-    if not config.full_refresh:
-        event = context.instance.get_latest_materialization_event(context.asset_key)
-        if event is not None:
-            last = {name: value.value for name, value in event.asset_materialization.metadata.items()}
-    orders, how = read_orders(mysql, last)
+    last = context.instance.get_latest_materialization_event(context.asset_key)
+    if config.full_refresh:
+        orders, how = read_all_orders(mysql, "full_refresh requested")
+    elif last is None:
+        orders, how = read_all_orders(mysql, "first refresh")
+    else:
+        metadata = {name: value.value for name, value in last.asset_materialization.metadata.items()}
+        orders, how = read_changed_orders(mysql, metadata)
     return frame_output(orders, high_watermark=str(orders["updated_at"].max()), **how)
 
 
