@@ -1,6 +1,5 @@
 """The read-only connection to the bookshop's MySQL database."""
 
-import connectorx
 import dagster as dg
 import pandas as pd
 from sqlalchemy import URL, Engine, create_engine, text
@@ -44,5 +43,8 @@ class MySQLResource(dg.ConfigurableResource):
 
     def read_table(self, query: str) -> pd.DataFrame:
         """A bulk read through connectorx and Arrow. The query takes no parameters."""
+        # Imported here, in the run that reads, not in the code server that only serves definitions (17 MB).
+        import connectorx
+
         arrow = connectorx.read_sql(self.url("mysql").render_as_string(hide_password=False), query, return_type="arrow")
         return arrow.to_pandas()
