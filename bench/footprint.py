@@ -1,0 +1,54 @@
+"""What the deployment costs at rest: memory of each container after an idle spell, and its images."""
+
+import json
+import subprocess
+import time
+from typing import Any
+
+from bench.stack import IMAGE_TAG, Stack
+
+MIB_PER = {"B": 1 / 2**20, "KiB": 1 / 1024, "MiB": 1, "GiB": 1024}  # docker stats uses binary units
+# Present in an image only if something to build or fetch packages was left in it.
+BUILD_LEFTOVERS = (
+    "for tool in gcc cc g++ make git; do command -v $tool; done; "
+    "for dir in /root/.cache/pip /opt/dagster/.cache /var/cache/apt/archives /var/lib/apt/lists; do "
+    '[ -n "$(ls -A $dir 2>/dev/null | grep -v -x -e partial -e lock -e auxfiles)" ] '
+    "&& echo $dir:$(du -sk $dir | cut -f1)kB; done; true"
+)
+
+
+def mebibytes(usage: str) -> float:
+    """'113.4MiB / 23.4GiB' (docker stats) -> 113.4"""
+    amount = usage.split("/")[0].strip()
+    for unit in sorted(MIB_PER, key=len, reverse=True):
+        if amount.endswith(unit):
+            return round(float(amount[: -len(unit)]) * MIB_PER[unit], 1)
+    raise ValueError(f"unknown memory figure {usage!r}")
+
+
+def idle_memory(stack: Stack, idle_seconds: float) -> dict[str, float]:
+    """MiB of each running service after `idle_seconds` with nothing launched (docker stats)."""
+    time.sleep(idle_seconds)
+    containers = stack.containers()
+    listed = subprocess.run(
+        ["docker", "stats", "--no-stream", "--format", "{{json .}}", *containers.values()],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    usage = {row["Container"]: mebibytes(row["MemUsage"]) for row in map(json.loads, listed.splitlines())}
+    return {service: usage[container] for service, container in sorted(containers.items())}
+
+
+def images(stack: Stack) -> dict[str, Any]:
+    sizes, leftovers = {}, {}
+    for image in stack.images():
+        size = subprocess.run(
+            ["docker", "image", "inspect", "--format", "{{.Size}}", image], capture_output=True, text=True, check=True
+        ).stdout
+        sizes[image] = round(int(size) / 1e6)
+        if not image.endswith(f":{IMAGE_TAG}"):
+            continue  # a public image (MySQL, Postgres): its contents are not ours to trim
+        leftovers[image] = subprocess.run(
+            ["docker", "run", "--rm", "--entrypoint", "sh", "--user", "0", image, "-c", BUILD_LEFTOVERS],
+            capture_output=True, text=True,
+        ).stdout.split()  # fmt: skip
+    return {"image_mb": sizes, "image_build_leftovers": leftovers}

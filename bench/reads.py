@@ -1,0 +1,96 @@
+"""Extraction of mysql_orders against the `mysql` CLI, and its incremental refresh against a full one.
+
+Each round runs, each in its own process: the CLI floor, the asset's read, a full-refresh
+materialisation, then 1% of orders changed and an incremental materialisation. Rounds interleave
+the methods so that a noisy moment on the machine costs every method alike; each incremental
+refresh builds on the stored copy and watermark that the full refresh before it left.
+"""
+
+import os
+import tempfile
+from pathlib import Path
+from statistics import median
+from typing import Any
+
+from bench import process
+from bench.database import BenchDatabase
+from bookshop.defs.sources import ORDER_COLUMNS
+
+QUERY = f"SELECT {ORDER_COLUMNS} FROM orders"
+
+
+def measure(database: BenchDatabase, rows: int, repeats: int) -> dict[str, Any]:
+    database.create(rows)
+    loaded = database.count()
+    cents_total = database.cents_total()
+    with tempfile.TemporaryDirectory(prefix="bench-reads-") as folder:
+        env = child_env(database, Path(folder))
+        floor, reads, fulls, incrementals = [], [], [], []
+        for round_number in range(repeats):
+            command, cli_env = database.cli("-N", "-B", "-e", QUERY, database.name)
+            floor.append(process.run(command, env=cli_env, keep_stdout=False))
+            reads.append(process.python_child("read", env))
+            fulls.append(process.python_child("materialize", env, full_refresh=True))
+            changed = database.change_one_percent(round_number)
+            incrementals.append(process.python_child("materialize", env, full_refresh=False))
+    for sample in reads + fulls + incrementals:
+        exact = sample.report["cents_dtype"] == "int64" and sample.report["cents_total"] == cents_total
+        if sample.report["rows"] != loaded or not exact:
+            raise AssertionError(f"orders read wrongly: {sample.report} (expected {loaded} rows, {cents_total} cents)")
+    if {sample.report["refresh"] for sample in incrementals} != {"incremental"}:
+        raise AssertionError(f"a refresh meant to be incremental was not: {[s.report for s in incrementals]}")
+    return {
+        "extraction": {**extraction(loaded, floor, reads, fulls), "cents_total": cents_total},
+        "incremental": incremental(loaded, changed, fulls, incrementals),
+    }
+
+
+def child_env(database: BenchDatabase, folder: Path) -> dict[str, str]:
+    home = folder / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    return {
+        **os.environ,
+        **database.pipeline_env(),
+        "DAGSTER_HOME": str(home),
+        "BOOKSHOP_STORAGE_PATH": str(folder / "storage"),
+        "BOOKSHOP_EXPORTS_PATH": str(folder / "exports"),
+        "BOOKSHOP_INCOMING_PATH": str(folder / "incoming"),
+        "BOOKSHOP_ALERT_WEBHOOK_URL": "",
+        "DAGSTER_WEBSERVER_PUBLIC_URL": "http://localhost:3000",
+    }
+
+
+def seconds_of(samples: list[process.Sample]) -> float:
+    """The median of the work's own time, as the child timed it (after its imports)."""
+    return process.middle([sample.report["seconds"] for sample in samples])
+
+
+def extraction(rows: int, floor, reads, fulls) -> dict[str, Any]:
+    seconds = seconds_of(reads)
+    return {
+        "rows": rows,
+        "seconds": seconds,
+        "rows_per_second": round(rows / seconds),
+        "peak_rss_mb": process.middle([s.peak_rss_mb for s in reads]),
+        "process_seconds": process.middle([s.seconds for s in reads]),
+        "floor_seconds": process.middle([s.seconds for s in floor]),
+        "floor_peak_rss_mb": process.middle([s.peak_rss_mb for s in floor]),
+        "money_exact": True,
+        "materialization_seconds": seconds_of(fulls),
+        "materialization_peak_rss_mb": process.middle([s.peak_rss_mb for s in fulls]),
+        "repeats": len(reads),
+    }
+
+
+def incremental(rows: int, changed: int, fulls, incrementals) -> dict[str, Any]:
+    phases = [sample.report["phases"] for sample in incrementals]
+    return {
+        "changed_fraction": round(changed / rows, 4),
+        "changed_rows": changed,
+        "seconds": seconds_of(incrementals),
+        "full_seconds": seconds_of(fulls),
+        "peak_rss_mb": process.middle([s.peak_rss_mb for s in incrementals]),
+        "phases_seconds": {name: round(median(p[name] for p in phases), 3) for name in phases[0]},
+        "repeats": len(incrementals),
+    }
