@@ -25,6 +25,10 @@ test: lint
 bench: $(VENV)/installed
 	$(VENV)/bin/python -m bench
 
+# The operator guide's screenshots (docs/screenshots/), from the browser tests on a stack of their own.
+screenshots: $(VENV)/installed
+	BOOKSHOP_SCREENSHOT_DIR=docs/screenshots $(VENV)/bin/python -m pytest tests/e2e -k browser
+
 # Re-resolve every pin after changing a version in user_code/pyproject.toml or locks/*.in.
 lock: $(VENV)/installed
 	$(VENV)/bin/uv pip compile $(PLATFORM) user_code/pyproject.toml -o locks/user_code.txt

@@ -42,7 +42,6 @@ class Stack:
             {
                 "COMPOSE_PROJECT_NAME": project,
                 "BOOKSHOP_IMAGE_TAG": IMAGE_TAG,
-                "DOCKER_GID": str(os.stat("/var/run/docker.sock").st_gid),
                 "DAGSTER_WEBSERVER_PORT": str(port),
                 "DAGSTER_WEBSERVER_READONLY_PORT": str(free_port()),
                 "DAGSTER_WEBSERVER_PUBLIC_URL": f"http://127.0.0.1:{port}",

@@ -40,6 +40,7 @@ def test_a_failed_run_is_posted_once_with_job_run_error_and_link():
     assert alert["job"] == "doomed"
     assert alert["run_id"] == run_id
     assert "explode" in alert["error"]
+    assert "MySQL went away" in alert["error"]
     assert alert["url"] == f"http://dagster.example:3000/runs/{run_id}"
 
 

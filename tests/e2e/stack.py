@@ -1,7 +1,6 @@
 """A compose project of the deployment, driven the way an operator would: compose and GraphQL."""
 
 import json
-import os
 import socket
 import subprocess
 import time
@@ -15,10 +14,32 @@ from dagster_graphql import DagsterGraphQLClient
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
-SERVICES = ("mysql", "postgres", "user_code", "webserver", "daemon")
+SERVICES = ("mysql", "postgres", "user_code", "webserver", "webserver_readonly", "daemon")
 LOCATION = "bookshop"
 REPOSITORY = "__repository__"
+# The failure sensor POSTs here: the receiver of compose.e2e.yml, on the stack's own network.
+WEBHOOK_URL = "http://webhook_receiver:8080/alerts"
 TIMINGS: dict[str, float] = {}
+FINISHED = {"SUCCESS", "FAILURE", "CANCELED"}
+
+LAUNCH_RUN = """
+mutation($params: ExecutionParams!) {
+  launchRun(executionParams: $params) {
+    __typename
+    ... on LaunchRunSuccess { run { runId } }
+    ... on UnauthorizedError { message }
+    ... on PythonError { message }
+  }
+}
+"""
+RUN_QUERY = """
+query($runId: ID!) {
+  runOrError(runId: $runId) {
+    __typename
+    ... on Run { runId jobName status creationTime startTime endTime stepStats { stepKey status } }
+  }
+}
+"""
 
 
 def free_port() -> int:
@@ -27,17 +48,13 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def docker_gid() -> str:
-    """The group that owns the Docker socket here; it differs from machine to machine."""
-    return str(os.stat("/var/run/docker.sock").st_gid)
-
-
 @dataclass
 class Stack:
     project: str
     env: dict[str, str]
     env_file: Path
     webserver_port: int
+    readonly_port: int
     timings: dict[str, float] = field(default_factory=lambda: TIMINGS)
 
     # ---- docker compose ------------------------------------------------------------------
@@ -79,15 +96,40 @@ class Stack:
         return DagsterGraphQLClient("127.0.0.1", port_number=self.webserver_port, timeout=60)
 
     def graphql(self, query: str, **variables: Any) -> dict[str, Any]:
+        body = self.graphql_response(self.webserver_port, query, **variables)
+        assert not body.get("errors"), body["errors"]
+        return body["data"]
+
+    def graphql_response(self, port: int, query: str, **variables: Any) -> dict[str, Any]:
+        """The whole answer of one webserver's GraphQL API (data and errors), by its port."""
         request = urllib.request.Request(
-            f"http://127.0.0.1:{self.webserver_port}/graphql",
+            f"http://127.0.0.1:{port}/graphql",
             data=json.dumps({"query": query, "variables": variables}).encode(),
             headers={"Content-Type": "application/json"},
         )
         with urllib.request.urlopen(request, timeout=60) as response:
-            body = json.load(response)
-        assert not body.get("errors"), body["errors"]
-        return body["data"]
+            return json.load(response)
+
+    def launch_run(self, job: str, assets: list[str] | None = None, port: int | None = None) -> dict[str, Any]:
+        """launchRun as the UI sends it, optionally for some of the job's assets; the mutation's answer."""
+        selector: dict[str, Any] = {"repositoryLocationName": LOCATION, "repositoryName": REPOSITORY, "jobName": job}
+        if assets:
+            selector["assetSelection"] = [{"path": [asset]} for asset in assets]
+        answer = self.graphql_response(port or self.webserver_port, LAUNCH_RUN, params={"selector": selector})
+        assert not answer.get("errors"), answer["errors"]
+        return answer["data"]["launchRun"]
+
+    def run(self, run_id: str) -> dict[str, Any]:
+        run = self.graphql(RUN_QUERY, runId=run_id)["runOrError"]
+        assert run["__typename"] == "Run", run
+        return run
+
+    def wait_until_finished(self, run_id: str, timeout: float = 300) -> dict[str, Any]:
+        def finished():
+            run = self.run(run_id)
+            return run if run["status"] in FINISHED else None
+
+        return wait_for(finished, timeout, f"run {run_id} to finish")
 
     def remove_run_containers(self) -> None:
         """Run containers are not compose services: a leftover one would keep the network alive."""

@@ -1,0 +1,330 @@
+"""The UI as operators and ops teams use it, in headless Chromium.
+
+The browser is Debian's `chromium`, driven by Playwright through its executable path: nothing is
+downloaded. Every page a test looks at is saved as a PNG under test-output/screenshots/, or under
+BOOKSHOP_SCREENSHOT_DIR when that is set (docs/screenshots: the operator guide's pictures).
+"""
+
+import os
+import re
+import time
+from collections.abc import Iterator
+from concurrent.futures import wait
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from e2e.stack import LOCATION, REPOSITORY, ROOT, Stack, wait_for
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+
+CHROMIUM = os.environ.get("BOOKSHOP_CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = Path(os.environ.get("BOOKSHOP_SCREENSHOT_DIR") or ROOT / "test-output" / "screenshots")
+SCHEDULE_NAMES = {
+    "daily_refresh_schedule",
+    "source_refresh_schedule",
+    "analytics_refresh_schedule",
+    "business_hours_analytics",
+    "weekend_processing",
+}
+TOGGLED = "analytics_refresh_schedule"
+UNTOUCHED = "weekend_processing"  # what the read-only UI tries to turn on
+# How long an iteration of Dagster's scheduler may take, from the turn of the minute.
+SCHEDULER_ITERATION_SECONDS = 15
+REPOSITORY_SELECTOR = {"repositoryLocationName": LOCATION, "repositoryName": REPOSITORY}
+
+SCHEDULES_QUERY = """
+query($selector: RepositorySelector!) {
+  repositoryOrError(repositorySelector: $selector) {
+    ... on Repository {
+      schedules {
+        name cronSchedule description
+        scheduleState { id status typeSpecificData { ... on ScheduleData { startTimestamp } } }
+      }
+    }
+    ... on PythonError { message }
+  }
+}
+"""
+START_SCHEDULE = """
+mutation($selector: ScheduleSelector!) {
+  startSchedule(scheduleSelector: $selector) {
+    __typename
+    ... on UnauthorizedError { message }
+    ... on PythonError { message }
+  }
+}
+"""
+STOP_SCHEDULE = """
+mutation($id: String!) {
+  stopRunningSchedule(id: $id) {
+    __typename
+    ... on UnauthorizedError { message }
+    ... on PythonError { message }
+  }
+}
+"""
+# The UI loads a page's parts in separate requests, slower while a run container starts.
+expect.set_options(timeout=30_000)
+# Dagster's UI asks a new user on localhost to join its community, in a dialog over the page. It
+# remembers a dismissal in the browser's localStorage: set before any page loads, it never shows.
+SKIP_COMMUNITY_DIALOG = "window.localStorage.setItem('communityNux', '\"1\"')"
+
+
+# ---- fixtures and helpers ------------------------------------------------------------------
+@pytest.fixture(scope="module", autouse=True)
+def _runs_are_made_meanwhile(operator_runs):
+    """The run pages need finished runs: they are made while the schedule tests go on (conftest)."""
+    yield
+    wait([operator_runs])  # MySQL is running again before the next module starts
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _toggled_schedule_is_stopped_at_the_end(stack: Stack):
+    """The stack's other tests expect every schedule stopped, as deployed."""
+    yield
+    if status(stack, TOGGLED) != "STOPPED":
+        wait_until_a_stop_sticks(stack)
+        stack.graphql(STOP_SCHEDULE, id=schedules(stack)[TOGGLED]["scheduleState"]["id"])
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-US", timezone_id="UTC")
+    context.add_init_script(SKIP_COMMUNITY_DIALOG)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def ui(port: int, path: str) -> str:
+    return f"http://127.0.0.1:{port}{path}"
+
+
+def screenshot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    move_away(page)  # no tooltip of a hovered element in the picture
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=SCREENSHOTS / f"{name}.png")
+
+
+def schedules(stack: Stack) -> dict[str, dict[str, Any]]:
+    repository = stack.graphql(SCHEDULES_QUERY, selector=REPOSITORY_SELECTOR)["repositoryOrError"]
+    assert "schedules" in repository, repository
+    return {schedule["name"]: schedule for schedule in repository["schedules"]}
+
+
+def status(stack: Stack, name: str) -> str:
+    return schedules(stack)[name]["scheduleState"]["status"]
+
+
+def wait_until_a_stop_sticks(stack: Stack) -> None:
+    """Wait until stopping the toggled schedule cannot be undone by Dagster's scheduler.
+
+    At the first turn of a minute after a schedule is turned on, the scheduler writes the schedule's
+    state back (a checkpoint) from what it read at the start of that iteration (a tick does too):
+    a stop that lands in between is overwritten with RUNNING. So the stop waits until the first
+    turn of a minute since the start has passed, and never falls in the first seconds of a minute.
+    """
+    started = schedules(stack)[TOGGLED]["scheduleState"]["typeSpecificData"]["startTimestamp"]
+    now = time.time()
+    safe = max(started - started % 60 + 60, now - now % 60) + SCHEDULER_ITERATION_SECONDS
+    time.sleep(max(0.0, safe - now))
+
+
+def automation_row(page: Page, name: str) -> Locator:
+    """A schedule's row in the Automation list (a virtualised list of rows, not a table)."""
+    return page.locator("[data-index]").filter(has=page.locator(f'a[href$="/schedules/{name}"]'))
+
+
+def toggle_of(page: Page, name: str) -> Locator:
+    """A schedule's on/off switch, drawn once the schedule's state has loaded: the second checkbox
+    of its row (the first selects the row for bulk actions). It is disabled until the user's
+    permissions have loaded too, and for good in the read-only UI. A row whose state never loads
+    (seen while run containers start on both cores) gets what a person would do: a reload."""
+    for attempt in range(3):
+        checkboxes = automation_row(page, name).get_by_role("checkbox")
+        try:
+            expect(checkboxes).to_have_count(2, timeout=15_000)
+            return checkboxes.nth(1)
+        except AssertionError:
+            if attempt == 2:
+                raise
+            page.reload()
+    raise AssertionError("unreachable")
+
+
+def switch(toggle: Locator) -> Locator:
+    """What a person clicks: the drawn switch around the (hidden) checkbox."""
+    return toggle.locator("xpath=..")
+
+
+def tooltip(page: Page, text: str) -> Locator:
+    return page.get_by_role("tooltip").filter(has_text=text)
+
+
+def hover_for_tooltip(page: Page, target: Locator, text: str) -> None:
+    """Hover target until its tooltip shows text, then move away until the tooltip is gone (an
+    open tooltip covers what is under it). The hover is tried again when the target was drawn
+    anew under the pointer (a row that finished loading): the new element never saw it enter."""
+    for attempt in range(4):
+        target.hover()
+        try:
+            expect(tooltip(page, text)).to_be_visible(timeout=5_000)
+            break
+        except AssertionError:
+            if attempt == 3:
+                raise
+            move_away(page)
+    move_away(page)
+    expect(tooltip(page, text)).to_be_hidden()
+
+
+def move_away(page: Page) -> None:
+    """Pointer to the empty bottom right corner, away from any trigger and the tooltips above them;
+    a second move, since Radix closes a tooltip on a move outside it, not on leaving the trigger."""
+    width, height = page.viewport_size["width"], page.viewport_size["height"]
+    page.mouse.move(width - 10, height - 10, steps=4)
+    page.mouse.move(width - 5, height - 5)
+    page.keyboard.press("Escape")
+
+
+def run_row(page: Page, run_id: str) -> Locator:
+    return page.locator("[data-index]").filter(has=page.locator(f'a[href="/runs/{run_id}"]'))
+
+
+def shown_time(timestamp: float) -> str:
+    """A run's time as the runs list shows it in the browser's time zone (UTC here)."""
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%b %-d, %-I:%M %p")
+
+
+# ---- operators -------------------------------------------------------------------------------
+def test_an_operator_turns_a_schedule_on_with_the_uis_own_toggle(stack: Stack, page: Page):
+    defined = schedules(stack)
+    assert set(defined) == SCHEDULE_NAMES
+    assert defined[TOGGLED]["scheduleState"]["status"] == "STOPPED"
+
+    # The schedules list: every schedule with its cron (in words, and as written in the tooltip)
+    # and its description (behind the info icon).
+    page.goto(ui(stack.webserver_port, "/automation"))
+    for name, schedule in defined.items():
+        assert schedule["description"], name
+        row = automation_row(page, name)
+        hover_for_tooltip(page, row.get_by_text("Scheduled").locator("[data-state]"), schedule["cronSchedule"])
+        hover_for_tooltip(page, row.get_by_role("img", name="info"), schedule["description"])
+
+    toggle = toggle_of(page, TOGGLED)
+    expect(toggle).not_to_be_checked()
+    expect(toggle).to_be_enabled()
+    switch(toggle).click()
+    expect(toggle).to_be_checked()
+    wait_for(lambda: status(stack, TOGGLED) == "RUNNING", 30, f"{TOGGLED} RUNNING in the API", interval=0.5)
+
+    page.reload()
+    toggle = toggle_of(page, TOGGLED)
+    expect(toggle).to_be_checked()
+    screenshot(page, "schedules")
+    # It is turned off again by the last test of this module (or, failing that, by its teardown).
+
+
+# ---- ops teams: the read-only UI -------------------------------------------------------------
+def test_the_read_only_ui_refuses_launches_and_toggles(stack: Stack, page: Page):
+    before = {name: schedule["scheduleState"] for name, schedule in schedules(stack).items()}
+
+    # Its GraphQL API refuses a launch, and a schedule turned on or off.
+    launched = stack.launch_run("source_refresh", port=stack.readonly_port)
+    assert launched["__typename"] == "UnauthorizedError", launched
+    selector = {**REPOSITORY_SELECTOR, "scheduleName": UNTOUCHED}
+    started = stack.graphql_response(stack.readonly_port, START_SCHEDULE, selector=selector)["data"]["startSchedule"]
+    assert started["__typename"] == "UnauthorizedError", started
+    stopped = stack.graphql_response(stack.readonly_port, STOP_SCHEDULE, id=before[TOGGLED]["id"])
+    assert stopped["data"]["stopRunningSchedule"]["__typename"] == "UnauthorizedError", stopped
+
+    # In the browser: every schedule to watch, and switches that do not switch.
+    page.goto(ui(stack.readonly_port, "/automation"))
+    for name in SCHEDULE_NAMES:
+        expect(automation_row(page, name)).to_be_visible()
+    toggle = toggle_of(page, UNTOUCHED)
+    expect(toggle).to_be_disabled()
+    hover_for_tooltip(page, switch(toggle), "Insufficient permissions")
+    switch(toggle).click(force=True)  # what a determined operator would try
+    expect(toggle).not_to_be_checked()
+    screenshot(page, "readonly-schedules")
+    assert {name: schedule["scheduleState"] for name, schedule in schedules(stack).items()} == before
+
+
+# ---- runs: made meanwhile in the background (see conftest) ------------------------------------
+def test_finished_runs_are_listed_and_open_on_their_steps_and_logs(stack: Stack, page: Page, operator_runs):
+    made = operator_runs.result(timeout=420)
+    succeeded, failed = made.succeeded, made.failed
+    assert (succeeded["status"], failed["status"]) == ("SUCCESS", "FAILURE")
+
+    # The runs list: each run with its status, job and time.
+    page.goto(ui(stack.webserver_port, "/runs"))
+    for run, shown_status in ((succeeded, "Success"), (failed, "Failure")):
+        row = run_row(page, run["runId"])
+        expect(row).to_contain_text(run["runId"][:8])
+        expect(row).to_contain_text(run["jobName"])
+        expect(row).to_contain_text(shown_status)
+        times = {shown_time(run["creationTime"]), shown_time(run["startTime"])}
+        expect(row).to_contain_text(re.compile("|".join(map(re.escape, times))))
+    screenshot(page, "runs")
+
+    # The successful run: its steps and their events...
+    page.goto(ui(stack.webserver_port, f"/runs/{succeeded['runId']}"))
+    steps = [step["stepKey"] for step in succeeded["stepStats"]]
+    assert len(steps) == 5 and {step["status"] for step in succeeded["stepStats"]} == {"SUCCESS"}
+    expect(page.get_by_text(f"Succeeded ({len(steps)})")).to_be_visible()
+    expect(page.get_by_text("RUN_SUCCESS")).to_be_visible()
+    screenshot(page, "run")
+
+    # ...and the compute logs that the run container wrote, served by the webserver.
+    page.get_by_role("button", name="stderr").click()
+    page.get_by_placeholder("Select a step").click()
+    page.get_by_role("menuitem").filter(has_text=f"{len(steps)} steps").click()
+    for step in steps:
+        expect(page.get_by_text(f'STEP_SUCCESS - Finished execution of step "{step}"')).to_be_visible()
+    screenshot(page, "run-logs")
+
+    # The failed run: the failed step, and re-execution from the failure on offer.
+    page.goto(ui(stack.webserver_port, f"/runs/{failed['runId']}"))
+    errored = [step["stepKey"] for step in failed["stepStats"] if step["status"] == "FAILURE"]
+    assert "mysql_users" in errored
+    expect(page.get_by_text(f"Errored ({len(errored)})")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Steps failed: \[.*'mysql_users'.*\]"))).to_be_visible()
+    page.get_by_role("button", name="Re-execute all (*)").locator("xpath=following-sibling::*[1]").click()
+    expect(page.get_by_role("menuitem", name=re.compile("From failure"))).to_be_enabled()
+    screenshot(page, "run-failed")
+
+    # The read-only UI shows the same run to ops teams, without re-execution.
+    page.goto(ui(stack.readonly_port, f"/runs/{failed['runId']}"))
+    expect(page.get_by_text(re.compile(r"Steps failed: \[.*'mysql_users'.*\]"))).to_be_visible()
+    expect(page.get_by_role("button", name="Re-execute all (*)")).to_be_disabled()
+
+
+def test_an_operator_turns_the_schedule_off_again_with_the_uis_own_toggle(stack: Stack, page: Page):
+    if status(stack, TOGGLED) != "RUNNING":  # this test alone: on first, through the API
+        stack.graphql(START_SCHEDULE, selector={**REPOSITORY_SELECTOR, "scheduleName": TOGGLED})
+
+    page.goto(ui(stack.webserver_port, "/automation"))
+    toggle = toggle_of(page, TOGGLED)
+    expect(toggle).to_be_checked()
+    expect(toggle).to_be_enabled()
+    wait_until_a_stop_sticks(stack)
+    switch(toggle).click()
+    expect(toggle).not_to_be_checked()
+    wait_for(lambda: status(stack, TOGGLED) == "STOPPED", 30, f"{TOGGLED} STOPPED in the API", interval=0.5)
+    page.reload()
+    expect(toggle_of(page, TOGGLED)).not_to_be_checked()

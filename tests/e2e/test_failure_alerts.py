@@ -1,0 +1,81 @@
+"""Failure alerts end to end: a run made to fail (MySQL stopped for it) is reported once, as a
+structured log line of the code server and a JSON POST to the webhook receiver of compose.e2e.yml;
+a run that succeeds is not reported at all. The two runs are made in the background (conftest).
+
+Other runs may fail meanwhile (the stack tests kill a run container, for one), so everything is
+checked per run id.
+"""
+
+import json
+from typing import Any
+
+from e2e.stack import LOCATION, REPOSITORY, Stack, wait_for
+
+SENSOR = "run_failure_alert_sensor"
+SENSOR_TICKS = """
+query($selector: SensorSelector!) {
+  sensorOrError(sensorSelector: $selector) {
+    ... on Sensor { sensorState { ticks(limit: 500, statuses: [STARTED, SUCCESS, FAILURE]) { status originRunIds } } }
+    ... on PythonError { message }
+  }
+}
+"""
+
+
+def alerts_received(stack: Stack) -> list[dict[str, Any]]:
+    lines = stack.exec("webhook_receiver", "cat /tmp/alerts.jsonl 2>/dev/null || true").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def sensor_ticks(stack: Stack) -> list[dict[str, Any]]:
+    selector = {"repositoryLocationName": LOCATION, "repositoryName": REPOSITORY, "sensorName": SENSOR}
+    sensor = stack.graphql(SENSOR_TICKS, selector=selector)["sensorOrError"]
+    assert "sensorState" in sensor, sensor
+    return sensor["sensorState"]["ticks"]
+
+
+def logged_alerts(stack: Stack) -> list[dict[str, Any]]:
+    """The JSON lines that logger `bookshop.alerts` wrote in the code server's output."""
+    output = stack.compose("logs", "--no-color", "--no-log-prefix", "user_code").stdout
+    lines = [line for line in output.splitlines() if line.startswith("{") and '"event": "run_failed"' in line]
+    return [json.loads(line) for line in lines]
+
+
+def test_a_failed_run_is_reported_once_and_a_successful_run_never(stack: Stack, operator_runs):
+    made = operator_runs.result(timeout=420)
+    failed, succeeded = made.failed["runId"], made.succeeded["runId"]
+    assert (made.failed["status"], made.succeeded["status"]) == ("FAILURE", "SUCCESS")
+
+    posted = wait_for(
+        lambda: [alert for alert in alerts_received(stack) if alert["run_id"] == failed],
+        120,
+        f"the webhook POST for run {failed}",
+    )
+
+    # The sensor tick that posted it has finished, and it is the only one that acted on the run:
+    # its cursor moved past the run, so no later tick reports it again.
+    def finished_ticks_for_the_run():
+        ticks = [tick for tick in sensor_ticks(stack) if failed in tick["originRunIds"]]
+        return ticks if ticks and all(tick["status"] != "STARTED" for tick in ticks) else None
+
+    acting = wait_for(finished_ticks_for_the_run, 60, f"the {SENSOR} tick for run {failed} to finish")
+    assert [tick["status"] for tick in acting] == ["SUCCESS"]
+
+    [alert] = posted
+    assert alert == {
+        "event": "run_failed",
+        "job": "source_refresh",
+        "run_id": failed,
+        "error": alert["error"],
+        "url": f"{stack.env['DAGSTER_WEBSERVER_PUBLIC_URL']}/runs/{failed}",
+    }
+    assert "mysql_users" in alert["error"] and "failed" in alert["error"]
+    # The same alert as a structured log line, once.
+    assert [line for line in logged_alerts(stack) if line["run_id"] == failed] == [alert]
+
+    # The successful run: no POST, no log line, no tick that acted on it.
+    assert not [alert for alert in alerts_received(stack) if alert["run_id"] == succeeded]
+    assert not [line for line in logged_alerts(stack) if line["run_id"] == succeeded]
+    assert not [tick for tick in sensor_ticks(stack) if succeeded in tick["originRunIds"]]
+    # And still exactly one POST for the failed run, after all that.
+    assert [alert for alert in alerts_received(stack) if alert["run_id"] == failed] == [alert]
