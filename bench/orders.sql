@@ -1,12 +1,15 @@
 -- The orders table at benchmark size: the seed's orders (shop.orders, from mysql_init/) copied
 -- over and over with shifted ids until @rows rows, into the current database. Same schema and
--- indexes as shop.orders, same dates (the last 90 days), prices and quantities.
+-- indexes as shop.orders (and its orders_deleted with the trigger that fills it), same dates (the last 90 days), prices and quantities.
 --
 --   mysql -h HOST -P PORT -u root --init-command='SET @rows = 1000000' bench_db < bench/orders.sql
 --
 -- Ids run 1..@rows without gaps (the seed's ids are 1..50,100), so `id % 100 = k` picks 1%.
 DROP TABLE IF EXISTS orders;
 CREATE TABLE orders LIKE shop.orders;
+DROP TABLE IF EXISTS orders_deleted;
+CREATE TABLE orders_deleted LIKE shop.orders_deleted;
+CREATE TRIGGER orders_record_delete AFTER DELETE ON orders FOR EACH ROW INSERT INTO orders_deleted (order_id) VALUES (OLD.id);
 
 DROP TABLE IF EXISTS bench_digits;
 CREATE TABLE bench_digits (d INT PRIMARY KEY);

@@ -1,7 +1,8 @@
 """Extraction of mysql_orders against the `mysql` CLI, and its incremental refresh against a full one.
 
 Each round runs, each in its own process: the CLI floor, the asset's read, a full-refresh
-materialisation, then 1% of orders changed and an incremental materialisation. Rounds interleave
+materialisation, then 1% of orders changed, an incremental materialisation, and the stored orders
+loaded whole (as downstream assets load them) and checked against the database. Rounds interleave
 the methods so that a noisy moment on the machine costs every method alike; each incremental
 refresh builds on the stored copy and watermark that the full refresh before it left.
 """
@@ -25,7 +26,7 @@ def measure(database: BenchDatabase, rows: int, repeats: int) -> dict[str, Any]:
     cents_total = database.cents_total()
     with tempfile.TemporaryDirectory(prefix="bench-reads-") as folder:
         env = child_env(database, Path(folder))
-        floor, reads, fulls, incrementals = [], [], [], []
+        floor, reads, fulls, incrementals, loads = [], [], [], [], []
         for round_number in range(repeats):
             command, cli_env = database.cli("-N", "-B", "-e", QUERY, database.name)
             floor.append(process.run(command, env=cli_env, keep_stdout=False))
@@ -33,7 +34,8 @@ def measure(database: BenchDatabase, rows: int, repeats: int) -> dict[str, Any]:
             fulls.append(process.python_child("materialize", env, full_refresh=True))
             changed = database.change_one_percent(round_number)
             incrementals.append(process.python_child("materialize", env, full_refresh=False))
-    for sample in reads + fulls + incrementals:
+            loads.append(process.python_child("load", env))
+    for sample in reads + loads:
         exact = sample.report["cents_dtype"] == "int64" and sample.report["cents_total"] == cents_total
         if sample.report["rows"] != loaded or not exact:
             raise AssertionError(f"orders read wrongly: {sample.report} (expected {loaded} rows, {cents_total} cents)")
@@ -41,7 +43,7 @@ def measure(database: BenchDatabase, rows: int, repeats: int) -> dict[str, Any]:
         raise AssertionError(f"a refresh meant to be incremental was not: {[s.report for s in incrementals]}")
     return {
         "extraction": {**extraction(loaded, floor, reads, fulls), "cents_total": cents_total},
-        "incremental": incremental(loaded, changed, fulls, incrementals),
+        "incremental": incremental(loaded, changed, fulls, incrementals, loads),
     }
 
 
@@ -77,19 +79,22 @@ def extraction(rows: int, floor, reads, fulls) -> dict[str, Any]:
         "floor_seconds": process.middle([s.seconds for s in floor]),
         "floor_peak_rss_mb": process.middle([s.peak_rss_mb for s in floor]),
         "money_exact": True,
-        "materialization_seconds": seconds_of(fulls),
+        "materialization_seconds": process.middle([s.report["run_seconds"] for s in fulls]),
         "materialization_peak_rss_mb": process.middle([s.peak_rss_mb for s in fulls]),
         "repeats": len(reads),
     }
 
 
-def incremental(rows: int, changed: int, fulls, incrementals) -> dict[str, Any]:
+def incremental(rows: int, changed: int, fulls, incrementals, loads) -> dict[str, Any]:
     phases = [sample.report["phases"] for sample in incrementals]
     return {
         "changed_fraction": round(changed / rows, 4),
         "changed_rows": changed,
         "seconds": seconds_of(incrementals),
         "full_seconds": seconds_of(fulls),
+        "run_seconds": process.middle([s.report["run_seconds"] for s in incrementals]),
+        "full_run_seconds": process.middle([s.report["run_seconds"] for s in fulls]),
+        "read_table_seconds": seconds_of(loads),
         "peak_rss_mb": process.middle([s.peak_rss_mb for s in incrementals]),
         "phases_seconds": {name: round(median(p[name] for p in phases), 3) for name in phases[0]},
         "repeats": len(incrementals),

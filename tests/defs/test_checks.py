@@ -1,7 +1,8 @@
 """Each data-quality check fails on the bad data it exists to catch."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
+import dagster as dg
 import pandas as pd
 
 from bookshop.defs.analytics import (
@@ -9,7 +10,7 @@ from bookshop.defs.analytics import (
     top_authors_revenue_not_negative,
     user_stats_spend_not_negative,
 )
-from bookshop.defs.sources import mysql_orders_recent
+from bookshop.defs.sources import orders_recency
 from bookshop.defs.transforms import (
     orders_cleaned_amounts_positive,
     orders_cleaned_references_resolve,
@@ -55,10 +56,12 @@ def test_figures_must_not_be_negative():
 
 
 def test_orders_must_keep_arriving():
-    now = datetime.now(UTC).replace(tzinfo=None)
-    recent = pd.DataFrame({"updated_at": [now - timedelta(hours=30), now - timedelta(minutes=5)]})
-    silent = pd.DataFrame({"updated_at": [now - timedelta(hours=25)]})
+    now = datetime(2026, 3, 2, 12, 0)
 
-    assert mysql_orders_recent(recent).passed
-    assert not mysql_orders_recent(silent).passed
-    assert not mysql_orders_recent(pd.DataFrame({"updated_at": pd.Series([], dtype="datetime64[ns]")})).passed
+    assert orders_recency("2026-03-02 11:55:00", now).passed
+    assert orders_recency("2026-03-01 12:00:01", now).passed
+    silent = orders_recency("2026-03-01 11:00:00", now)
+    assert not silent.passed
+    assert silent.severity == dg.AssetCheckSeverity.WARN
+    assert silent.metadata["age_hours"].value == 25.0
+    assert not orders_recency("", now).passed

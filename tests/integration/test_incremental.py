@@ -10,6 +10,8 @@ from support.shop_figures import shop_figures
 
 CHANGED = "id <= 50000 AND id % 100 = 7"  # 500 orders, 1% of the clean ones
 NEW_IDS = range(60001, 60011)
+DELETED_ORDER = 42  # a seed order, deleted by the test and put back afterwards
+DELETED_ORDER_COPY = "orders_test_copy"
 
 
 @contextmanager
@@ -17,6 +19,9 @@ def changed_orders(shop_database):
     """Change 1% of orders and add 10, as the storefront would; undo it all afterwards."""
     engine = shop_database.admin_engine()
     with engine.begin() as connection:
+        connection.execute(
+            text(f"CREATE TABLE {DELETED_ORDER_COPY} AS SELECT * FROM orders WHERE id = {DELETED_ORDER}")
+        )
         connection.execute(text(f"UPDATE orders SET quantity = quantity + 1 WHERE {CHANGED}"))
         for order_id in NEW_IDS:
             connection.execute(
@@ -31,7 +36,9 @@ def changed_orders(shop_database):
     finally:
         with engine.begin() as connection:
             connection.execute(text(f"UPDATE orders SET quantity = quantity - 1 WHERE {CHANGED}"))
-            connection.execute(text(f"DELETE FROM orders WHERE id >= {NEW_IDS[0]}"))
+            connection.execute(text(f"DELETE FROM orders WHERE id >= {NEW_IDS[0]} OR id = {DELETED_ORDER}"))
+            connection.execute(text(f"INSERT INTO orders SELECT * FROM {DELETED_ORDER_COPY}"))
+            connection.execute(text(f"DROP TABLE {DELETED_ORDER_COPY}"))
         engine.dispose()
 
 
@@ -40,16 +47,25 @@ def orders_refresh(result):
     return {name: value.value for name, value in event.materialization.metadata.items()}
 
 
-def test_incremental_then_downstream_equals_a_full_refresh_and_deletes_force_a_full_read(shop_database, tmp_path):
+def same_exports(first, second) -> bool:
+    return all(
+        (first / "exports" / name).read_text() == (second / "exports" / name).read_text()
+        for name in ("user_stats.csv", "top_authors.csv")
+    )
+
+
+def test_incremental_refreshes_then_downstream_equal_a_full_refresh_through_changes_and_deletes(
+    shop_database, tmp_path
+):
     incremental_env = pipeline_env(shop_database, tmp_path / "incremental")
-    full_env = pipeline_env(shop_database, tmp_path / "full")
-    with dg.instance_for_test() as instance, dg.instance_for_test() as full_instance:
+    with dg.instance_for_test() as instance:
         first = run_job("daily_refresh", incremental_env, instance)
         assert orders_refresh(first)["refresh"] == "full"
 
         with changed_orders(shop_database) as admin:
             incremental = run_job("weekend_batch", incremental_env, instance)
-            run_job("daily_refresh", full_env, full_instance)
+            with dg.instance_for_test() as full_instance:
+                run_job("daily_refresh", pipeline_env(shop_database, tmp_path / "full"), full_instance)
             reader = shop_database.engine()
             expected = shop_figures(reader)
             reader.dispose()
@@ -57,19 +73,18 @@ def test_incremental_then_downstream_equals_a_full_refresh_and_deletes_force_a_f
             how = orders_refresh(incremental)
             assert how["refresh"] == "incremental"
             assert 510 <= how["changed_rows"] < 600  # the changed and new ones, plus any at the old watermark
-            assert how["row_count"] == 50110
-            for export in ("user_stats.csv", "top_authors.csv"):
-                assert (tmp_path / "incremental" / "exports" / export).read_text() == (
-                    tmp_path / "full" / "exports" / export
-                ).read_text()
+            assert (how["deleted_rows"], how["row_count"]) == (0, 50110)
+            assert same_exports(tmp_path / "incremental", tmp_path / "full")
             daily = incremental.output_for_node("daily_revenue")
             assert int(daily["order_count"].sum()) == expected["orders_cleaned"] == 50010
 
             with admin.begin() as connection:
-                connection.execute(text(f"DELETE FROM orders WHERE id = {NEW_IDS[-1]}"))
-            after_delete = orders_refresh(run_job("source_refresh", incremental_env, instance))
-            assert (after_delete["refresh"], after_delete["reason"], after_delete["row_count"]) == (
-                "full",
-                "1 rows deleted",
-                50109,
-            )
+                connection.execute(text(f"DELETE FROM orders WHERE id IN ({NEW_IDS[-1]}, {DELETED_ORDER})"))
+            after_delete = run_job("weekend_batch", incremental_env, instance)
+            with dg.instance_for_test() as full_instance:
+                run_job("daily_refresh", pipeline_env(shop_database, tmp_path / "full_after_delete"), full_instance)
+
+            how = orders_refresh(after_delete)
+            assert (how["refresh"], how["deleted_rows"], how["row_count"]) == ("incremental", 2, 50108)
+            assert same_exports(tmp_path / "incremental", tmp_path / "full_after_delete")
+            assert not same_exports(tmp_path / "incremental", tmp_path / "full")

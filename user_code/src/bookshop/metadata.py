@@ -7,11 +7,12 @@ OWNERS = ["team:data-platform"]
 PREVIEW_ROWS = 5
 
 
+def preview(frame: pd.DataFrame) -> dg.MetadataValue:
+    return dg.MetadataValue.md(frame.head(PREVIEW_ROWS).to_markdown(index=False))
+
+
 def frame_metadata(frame: pd.DataFrame) -> dict[str, dg.MetadataValue]:
-    return {
-        "row_count": dg.MetadataValue.int(len(frame)),
-        "preview": dg.MetadataValue.md(frame.head(PREVIEW_ROWS).to_markdown(index=False)),
-    }
+    return {"row_count": dg.MetadataValue.int(len(frame)), "preview": preview(frame)}
 
 
 def frame_output(frame: pd.DataFrame, **extra: int | str) -> dg.Output[pd.DataFrame]:

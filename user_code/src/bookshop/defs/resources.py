@@ -6,6 +6,7 @@ from bookshop.alerts import FailureWebhook
 from bookshop.files import ExportDirectory, IncomingOrderFiles
 from bookshop.mysql import MySQLResource
 from bookshop.parquet_io_manager import ParquetIOManager
+from bookshop.snapshot_table import SnapshotTableIOManager
 
 
 @dg.definitions
@@ -20,6 +21,7 @@ def resources() -> dg.Definitions:
                 password=dg.EnvVar("BOOKSHOP_MYSQL_PASSWORD"),
             ),
             "io_manager": ParquetIOManager(base_path=dg.EnvVar("BOOKSHOP_STORAGE_PATH")),
+            "snapshot_io_manager": SnapshotTableIOManager(base_path=dg.EnvVar("BOOKSHOP_STORAGE_PATH")),
             "exports": ExportDirectory(path=dg.EnvVar("BOOKSHOP_EXPORTS_PATH")),
             "incoming": IncomingOrderFiles(
                 path=dg.EnvVar("BOOKSHOP_INCOMING_PATH"), storage_path=dg.EnvVar("BOOKSHOP_STORAGE_PATH")

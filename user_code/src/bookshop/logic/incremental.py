@@ -1,10 +1,42 @@
-"""Merging the rows changed since the last read into the stored copy of a table."""
+"""Keeping a copy of a table current from the rows changed and deleted since the last read.
+
+The copy is a snapshot (every row at the last full read) plus an overlay (every row changed or
+added since) and the ids deleted since. A refresh folds what it read into the overlay, so its
+cost follows the changes, not the table.
+"""
+
+from collections.abc import Iterable
 
 import pandas as pd
 
+KEY = "id"
 
-def merge_changed_rows(stored: pd.DataFrame, changed: pd.DataFrame, key: str = "id") -> pd.DataFrame:
-    """The stored rows with every changed row replaced or added, ordered by key."""
-    kept = stored[~stored[key].isin(changed[key])]
-    merged = pd.concat([kept, changed.astype(stored.dtypes.to_dict())], ignore_index=True)
-    return merged.sort_values(key, kind="stable").reset_index(drop=True)
+
+def apply_changes(
+    overlay: pd.DataFrame, deleted_ids: Iterable[int], changed: pd.DataFrame, newly_deleted: Iterable[int]
+) -> tuple[pd.DataFrame, list[int]]:
+    """The overlay and deleted ids after one more refresh read `changed` rows and `newly_deleted` ids.
+
+    Deletes apply first: a row read as changed exists now, whatever was deleted before it.
+    """
+    changed_ids = set(changed[KEY])
+    deleted = (set(deleted_ids) | set(newly_deleted)) - changed_ids
+    kept = overlay[~overlay[KEY].isin(changed_ids | deleted)]
+    merged = pd.concat([kept, changed.astype(overlay.dtypes.to_dict())], ignore_index=True)
+    return merged.sort_values(KEY, kind="stable").reset_index(drop=True), sorted(deleted)
+
+
+def current_rows(snapshot: pd.DataFrame, overlay: pd.DataFrame, deleted_ids: Iterable[int]) -> pd.DataFrame:
+    """The table now: the snapshot without its replaced or deleted rows, plus the overlay, in key order."""
+    deleted = list(deleted_ids)
+    if overlay.empty and not deleted:
+        return snapshot
+    gone = snapshot[KEY].isin(overlay[KEY]) | snapshot[KEY].isin(deleted)
+    merged = pd.concat([snapshot[~gone], overlay.astype(snapshot.dtypes.to_dict())], ignore_index=True)
+    return merged.sort_values(KEY, kind="stable").reset_index(drop=True)
+
+
+def count_rows(snapshot_ids: pd.Series, overlay_ids: pd.Series, deleted_ids: Iterable[int]) -> int:
+    """How many rows `current_rows` would hold, from the ids alone."""
+    gone = snapshot_ids.isin(overlay_ids) | snapshot_ids.isin(list(deleted_ids))
+    return int((~gone).sum()) + len(overlay_ids)
