@@ -7,6 +7,7 @@ from typing import Any
 
 from bench.stack import IMAGE_TAG, Stack
 
+BASE_IMAGE = "python:3.11-slim"  # both project images start FROM it
 MIB_PER = {"B": 1 / 2**20, "KiB": 1 / 1024, "MiB": 1, "GiB": 1024}  # docker stats uses binary units
 # Present in an image only if something to build or fetch packages was left in it.
 BUILD_LEFTOVERS = (
@@ -38,17 +39,22 @@ def idle_memory(stack: Stack, idle_seconds: float) -> dict[str, float]:
     return {service: usage[container] for service, container in sorted(containers.items())}
 
 
+def build_leftovers(image: str) -> list[str]:
+    return subprocess.run(
+        ["docker", "run", "--rm", "--entrypoint", "sh", "--user", "0", image, "-c", BUILD_LEFTOVERS],
+        capture_output=True, text=True,
+    ).stdout.split()  # fmt: skip
+
+
 def images(stack: Stack) -> dict[str, Any]:
+    """Image sizes, and what the project's own layers left behind that its base image does not hold."""
     sizes, leftovers = {}, {}
+    in_base = set(build_leftovers(BASE_IMAGE))
     for image in stack.images():
         size = subprocess.run(
             ["docker", "image", "inspect", "--format", "{{.Size}}", image], capture_output=True, text=True, check=True
         ).stdout
         sizes[image] = round(int(size) / 1e6)
-        if not image.endswith(f":{IMAGE_TAG}"):
-            continue  # a public image (MySQL, Postgres): its contents are not ours to trim
-        leftovers[image] = subprocess.run(
-            ["docker", "run", "--rm", "--entrypoint", "sh", "--user", "0", image, "-c", BUILD_LEFTOVERS],
-            capture_output=True, text=True,
-        ).stdout.split()  # fmt: skip
-    return {"image_mb": sizes, "image_build_leftovers": leftovers}
+        if image.endswith(f":{IMAGE_TAG}"):  # the public images (MySQL, Postgres) are not ours to trim
+            leftovers[image] = [found for found in build_leftovers(image) if found not in in_base]
+    return {"image_mb": sizes, "image_build_leftovers": leftovers, "base_image_leftovers": sorted(in_base)}

@@ -9,7 +9,7 @@ DROP TABLE IF EXISTS orders;
 CREATE TABLE orders LIKE shop.orders;
 DROP TABLE IF EXISTS orders_deleted;
 CREATE TABLE orders_deleted LIKE shop.orders_deleted;
-CREATE TRIGGER orders_record_delete AFTER DELETE ON orders FOR EACH ROW INSERT INTO orders_deleted (order_id) VALUES (OLD.id);
+CREATE TRIGGER IF NOT EXISTS orders_record_delete AFTER DELETE ON orders FOR EACH ROW INSERT INTO orders_deleted (order_id) VALUES (OLD.id);
 
 DROP TABLE IF EXISTS bench_digits;
 CREATE TABLE bench_digits (d INT PRIMARY KEY);

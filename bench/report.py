@@ -6,8 +6,8 @@ from typing import Any
 
 # Dagster's examples/deploy_docker, measured on this machine (issue 5): what "half" and "below" refer to.
 DEPLOY_DOCKER = {"cold_start_seconds": 13.6, "idle_memory_mib": 380}
-# The source database; every other container is Dagster's side of the stack.
-SOURCE_SERVICES = {"mysql"}
+# The four containers deploy_docker's 380 MiB counts; the others (MySQL, the read-only UI) are reported on their own.
+DEPLOY_DOCKER_SERVICES = ("daemon", "webserver", "user_code", "postgres")
 
 Row = tuple[str, str, str, str, str]
 
@@ -101,11 +101,16 @@ def stack_rows(results: dict[str, Any]) -> list[Row]:
         share = ratio(seconds, reference)
         row = ("cold start: up until healthy, code loaded", f"{seconds:.2f} s", f"deploy_docker {reference} s")
         table.append((*row, str(share), verdict(share <= 0.5, "<=0.5x deploy_docker")))
+        first = results["first_start_seconds"]
+        table.append(("first start: the same, empty volumes", f"{first:.2f} s", "", "", ""))
     if memory := results.get("idle_memory_mb"):
         table += [(f"idle memory: {service}", f"{mib:.0f} MiB", "", "", "") for service, mib in memory.items()]
-        dagster_side = {service: mib for service, mib in memory.items() if service not in SOURCE_SERVICES}
-        total, reference = sum(dagster_side.values()), DEPLOY_DOCKER["idle_memory_mib"]
-        row = (f"idle memory: {len(dagster_side)} Dagster-side", f"{total:.0f} MiB", f"deploy_docker {reference} MiB")
+        total, reference = sum(memory[service] for service in DEPLOY_DOCKER_SERVICES), DEPLOY_DOCKER["idle_memory_mib"]
+        row = (
+            f"idle memory: {' + '.join(DEPLOY_DOCKER_SERVICES)}",
+            f"{total:.0f} MiB",
+            f"deploy_docker {reference} MiB",
+        )
         table.append((*row, str(ratio(total, reference)), verdict(total < reference, f"<{reference} MiB")))
     leftovers = results.get("image_build_leftovers", {})
     for image, megabytes in results.get("image_mb", {}).items():

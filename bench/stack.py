@@ -74,15 +74,15 @@ class Stack:
     def up(self) -> None:
         self.compose("up", "--detach", "--wait", "--wait-timeout", "300")
 
-    def down(self) -> None:
-        """Remove the project with its volumes, and any run container left on its network."""
+    def down(self, keep_volumes: bool = False) -> None:
+        """Remove the project (with its volumes unless kept), and any run container left on its network."""
         listed = subprocess.run(
             ["docker", "ps", "--all", "--quiet", "--filter", f"network={self.project}_default"],
             capture_output=True, text=True,
         )  # fmt: skip
         if listed.stdout.split():
             subprocess.run(["docker", "rm", "--force", *listed.stdout.split()], capture_output=True)
-        self.compose("down", "--volumes", "--remove-orphans", timeout=300)
+        self.compose("down", "--remove-orphans", *([] if keep_volumes else ["--volumes"]), timeout=300)
 
     def containers(self) -> dict[str, str]:
         """Running service name -> container id."""

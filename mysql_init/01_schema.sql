@@ -43,14 +43,3 @@ CREATE TABLE orders (
     INDEX idx_orders_user_id (user_id),
     INDEX idx_orders_book_id (book_id)
 );
-
--- Deleted orders leave no updated_at behind, so the database records each delete here
--- (order id and when). An incremental refresh of mysql_orders reads the deletes since its
--- high-watermark from this table, the same way it reads changed orders from orders.
-CREATE TABLE orders_deleted (
-    order_id INT NOT NULL,
-    deleted_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    INDEX idx_orders_deleted_deleted_at (deleted_at)
-);
-
-CREATE TRIGGER orders_record_delete AFTER DELETE ON orders FOR EACH ROW INSERT INTO orders_deleted (order_id) VALUES (OLD.id);

@@ -242,7 +242,7 @@ def test_the_code_server_is_unhealthy_while_its_code_cannot_load(stack: Stack):
     name = f"{stack.project}-broken-code"
     stack.compose(
         "run", "--detach", "--no-deps", "--name", name, "user_code",
-        "dagster", "code-server", "start", "-m", "bookshop.no_such_module", "-a", "defs",
+        "dagster", "api", "grpc", "-m", "bookshop.no_such_module", "-a", "defs", "--lazy-load-user-code",
     )  # fmt: skip
     try:
 
