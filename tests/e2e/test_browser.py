@@ -149,15 +149,18 @@ def automation_row(page: Page, name: str) -> Locator:
     return page.locator("[data-index]").filter(has=page.locator(f'a[href$="/schedules/{name}"]'))
 
 
-def toggle_of(page: Page, name: str) -> Locator:
+def toggle_of(page: Page, name: str, editable: bool = True) -> Locator:
     """A schedule's on/off switch, drawn once the schedule's state has loaded: the second checkbox
     of its row (the first selects the row for bulk actions). It is disabled until the user's
-    permissions have loaded too, and for good in the read-only UI. A row whose state never loads
-    (seen while run containers start on both cores) gets what a person would do: a reload."""
+    permissions and the schedule's state have loaded, and for good in the read-only UI. A row
+    that stays unloaded (seen while run containers start on both cores) gets what a person would
+    do: a reload."""
     for attempt in range(3):
         checkboxes = automation_row(page, name).get_by_role("checkbox")
         try:
             expect(checkboxes).to_have_count(2, timeout=15_000)
+            if editable:
+                expect(checkboxes.nth(1)).to_be_enabled(timeout=15_000)
             return checkboxes.nth(1)
         except AssertionError:
             if attempt == 2:
@@ -234,6 +237,7 @@ def test_an_operator_turns_a_schedule_on_with_the_uis_own_toggle(stack: Stack, p
 
     page.reload()
     toggle = toggle_of(page, TOGGLED)
+    assert status(stack, TOGGLED) == "RUNNING", "the schedule was turned off behind the operator's back"
     expect(toggle).to_be_checked()
     screenshot(page, "schedules")
     # It is turned off again by the last test of this module (or, failing that, by its teardown).
@@ -256,7 +260,7 @@ def test_the_read_only_ui_refuses_launches_and_toggles(stack: Stack, page: Page)
     page.goto(ui(stack.readonly_port, "/automation"))
     for name in SCHEDULE_NAMES:
         expect(automation_row(page, name)).to_be_visible()
-    toggle = toggle_of(page, UNTOUCHED)
+    toggle = toggle_of(page, UNTOUCHED, editable=False)
     expect(toggle).to_be_disabled()
     hover_for_tooltip(page, switch(toggle), "Insufficient permissions")
     switch(toggle).click(force=True)  # what a determined operator would try
