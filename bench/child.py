@@ -55,9 +55,7 @@ def step_seconds(instance: dg.DagsterInstance, run_id: str) -> float:
     events = instance.all_logs(run_id, of_type={dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_SUCCESS})
     started = {e.step_key: e.timestamp for e in events if e.dagster_event_type == dg.DagsterEventType.STEP_START}
     return sum(
-        e.timestamp - started[e.step_key]
-        for e in events
-        if e.step_key in started and e.timestamp != started[e.step_key]
+        e.timestamp - started[e.step_key] for e in events if e.dagster_event_type == dg.DagsterEventType.STEP_SUCCESS
     )
 
 
@@ -82,17 +80,18 @@ def materialize(mysql: MySQLResource, full_refresh: bool) -> dict[str, Any]:
     }
     if after["refresh"] == "incremental":
         report["changed_rows"] = after["changed_rows"]
-        report["phases"] = incremental_phases(mysql, before["high_watermark"], stored_orders(instance))
+        report["phases"] = incremental_phases(mysql, before["high_watermark"], stored_orders(after))
     return report
 
 
-def stored_orders(instance: dg.DagsterInstance) -> SnapshotTable:
-    return SnapshotTable(UPath(last_refresh(instance)["manifest"]).parent)
+def stored_orders(refresh: dict[str, Any]) -> SnapshotTable:
+    """The stored table that a refresh's metadata names."""
+    return SnapshotTable(UPath(refresh["manifest"]).parent)
 
 
 def load() -> dict[str, Any]:
     """The stored orders loaded whole, as a downstream asset loads them (and checked by `money`)."""
-    frame, seconds = timed(stored_orders(dg.DagsterInstance.get()).read)
+    frame, seconds = timed(stored_orders(last_refresh(dg.DagsterInstance.get())).read)
     return {"seconds": seconds, **money(frame)}
 
 

@@ -64,7 +64,7 @@ class SnapshotTable:
         token = uuid.uuid4().hex
         snapshot = self.write_file(rows, f"snapshot-{token}.parquet")
         overlay = self.write_file(rows.iloc[0:0], f"overlay-{token}.parquet")
-        return self.commit(Manifest(snapshot, overlay, [], len(rows), high_watermark))
+        return self.commit(Manifest(snapshot, overlay, [], len(rows), high_watermark), replaced=self.manifest())
 
     def apply(self, changed: pd.DataFrame, deleted_ids: list[int], high_watermark: str | None) -> Manifest:
         """The changed rows and deleted ids, folded into a new overlay; the snapshot stays."""
@@ -72,7 +72,7 @@ class SnapshotTable:
         overlay, deleted = apply_changes(self.read_file(current.overlay), current.deleted_ids, changed, deleted_ids)
         row_count = count_rows(self.read_file(current.snapshot, columns=[KEY])[KEY], overlay[KEY], deleted)
         name = self.write_file(overlay, f"overlay-{uuid.uuid4().hex}.parquet")
-        return self.commit(Manifest(current.snapshot, name, deleted, row_count, high_watermark))
+        return self.commit(Manifest(current.snapshot, name, deleted, row_count, high_watermark), replaced=current)
 
     def existing_manifest(self) -> Manifest:
         manifest = self.manifest()
@@ -88,8 +88,7 @@ class SnapshotTable:
         write_parquet_atomically(frame, self.folder / name)
         return name
 
-    def commit(self, manifest: Manifest) -> Manifest:
-        replaced = self.manifest()
+    def commit(self, manifest: Manifest, replaced: Manifest | None) -> Manifest:
         partial = self.folder / ".manifest.json.partial"
         partial.write_text(json.dumps(asdict(manifest)))
         partial.rename(self.manifest_path)

@@ -109,15 +109,15 @@ def mysql_orders(
     return read_changed_orders(mysql, str(metadata["high_watermark"]))
 
 
-def orders_recency(newest_update: str | None, now: datetime) -> dg.AssetCheckResult:
+def orders_recency(newest: str | None, now: datetime) -> dg.AssetCheckResult:
     """Passes while the newest order (insert or update) is younger than ORDERS_SILENCE_LIMIT."""
-    if not newest_update:
+    if not newest:
         return dg.AssetCheckResult(passed=False, severity=dg.AssetCheckSeverity.WARN, description="No orders at all.")
-    age = now - datetime.fromisoformat(newest_update)
+    age = now - datetime.fromisoformat(newest)
     return dg.AssetCheckResult(
         passed=age < ORDERS_SILENCE_LIMIT,
         severity=dg.AssetCheckSeverity.WARN,
-        metadata={"newest_order_at": newest_update, "age_hours": round(age.total_seconds() / 3600, 2)},
+        metadata={"newest_order_at": newest, "age_hours": round(age.total_seconds() / 3600, 2)},
     )
 
 
