@@ -58,6 +58,23 @@ def test_the_documented_command_validates_the_code_location(code_location_env, t
     assert "All code locations passed validation" in result.stdout + result.stderr
 
 
+def test_loading_the_definitions_leaves_pandas_to_the_steps(code_location_env, tmp_path):
+    # The code server only loads definitions: pandas and pyarrow there would be ~70 MB held for nothing.
+    load = "\n".join(
+        [
+            "import sys",
+            "from bookshop.definitions import defs",
+            "defs()",
+            "print(sorted({'pandas', 'pyarrow'} & set(sys.modules)))",
+        ]
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", load], capture_output=True, text=True, cwd=tmp_path, env=code_location_env
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
 def test_asset_graph_matches_the_snapshot(definitions):
     graph = {
         spec.key.to_user_string(): (

@@ -1,9 +1,9 @@
 import json
 import os
 import time
+from datetime import datetime
 
 import dagster as dg
-import pandas as pd
 import pytest
 
 from bookshop.definitions import defs
@@ -99,9 +99,9 @@ class OrdersTable(MySQLResource):
     newest: str
     total: int
 
-    def read(self, query: str, **params: object) -> pd.DataFrame:
+    def rows(self, query: str, **params: object) -> list[tuple[datetime, int]]:
         assert "FROM orders" in query
-        return pd.DataFrame({"newest": [pd.Timestamp(self.newest)], "total": [self.total]})
+        return [(datetime.fromisoformat(self.newest), self.total)]
 
 
 def watch_orders(definitions, newest, total, cursor):

@@ -1,15 +1,20 @@
 """The directories the pipeline writes exports to and reads dropped order files from."""
 
+from __future__ import annotations
+
 import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import dagster as dg
-import pandas as pd
 from upath import UPath
 
 from bookshop.parquet_io_manager import write_parquet_atomically
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def write_csv_atomically(frame: pd.DataFrame, path: Path) -> None:

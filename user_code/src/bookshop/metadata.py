@@ -1,7 +1,13 @@
 """The metadata every asset reports: its row count and a small preview."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import dagster as dg
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 OWNERS = ["team:data-platform"]
 PREVIEW_ROWS = 5

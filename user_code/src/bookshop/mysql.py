@@ -1,9 +1,15 @@
 """The read-only connection to the bookshop's MySQL database."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import dagster as dg
-import pandas as pd
 import pymysql
-from sqlalchemy import URL, Engine, create_engine, text
+from sqlalchemy import URL, Engine, Row, create_engine, text
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class MySQLResource(dg.ConfigurableResource):
@@ -33,12 +39,12 @@ class MySQLResource(dg.ConfigurableResource):
     def engine(self) -> Engine:
         return create_engine(self.url(), pool_pre_ping=True, connect_args={"connect_timeout": 10})
 
-    def read(self, query: str, **params: object) -> pd.DataFrame:
-        """A small query with bound parameters, through SQLAlchemy."""
+    def rows(self, query: str, **params: object) -> list[Row]:
+        """A small query with bound parameters, through SQLAlchemy: its rows, no DataFrame."""
         engine = self.engine()
         try:
             with engine.connect() as connection:
-                return pd.read_sql(text(query), connection, params=params)
+                return list(connection.execute(text(query), params))
         finally:
             engine.dispose()
 

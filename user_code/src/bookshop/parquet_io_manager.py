@@ -1,8 +1,14 @@
 """Stores asset outputs as Parquet files, so runs in different containers can share them."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 import dagster as dg
-import pandas as pd
 from upath import UPath
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def write_parquet_atomically(frame: pd.DataFrame, path: UPath) -> None:
@@ -22,6 +28,8 @@ class ParquetFiles(dg.UPathIOManager):
         write_parquet_atomically(obj, path)
 
     def load_from_path(self, context: dg.InputContext, path: UPath) -> pd.DataFrame:
+        import pandas as pd
+
         with path.open("rb") as file:
             return pd.read_parquet(file)
 

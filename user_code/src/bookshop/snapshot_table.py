@@ -10,17 +10,22 @@ named by neither the new manifest nor the one it replaced are then removed: a re
 the previous manifest still finds its files, and whatever a failed refresh wrote is cleared.
 """
 
+from __future__ import annotations
+
 import json
 import uuid
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 import dagster as dg
-import pandas as pd
 from upath import UPath
 
 from bookshop.logic.incremental import KEY, apply_changes, count_rows, current_rows
 from bookshop.metadata import preview
 from bookshop.parquet_io_manager import write_parquet_atomically
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,8 @@ class SnapshotTable:
         return manifest
 
     def read_file(self, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+        import pandas as pd
+
         with (self.folder / name).open("rb") as file:
             return pd.read_parquet(file, columns=columns)
 

@@ -42,8 +42,8 @@ def request_new_order_files(context: dg.SensorEvaluationContext, incoming: Incom
 
 def orders_watermark(mysql: MySQLResource) -> str:
     """Newest updated_at and row count of orders: changes on every insert, update and delete."""
-    row = mysql.read("SELECT MAX(updated_at) AS newest, COUNT(*) AS total FROM orders").iloc[0]
-    return f"{row['newest']}|{int(row['total'])}"
+    [(newest, total)] = mysql.rows("SELECT MAX(updated_at), COUNT(*) FROM orders")
+    return f"{newest}|{total}"
 
 
 def request_refresh_if_orders_changed(context: dg.SensorEvaluationContext, mysql: MySQLResource) -> dg.SensorResult:

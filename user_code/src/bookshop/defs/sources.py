@@ -3,10 +3,10 @@
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
-import pandas as pd
 from pydantic import Field
 from upath import UPath
 
+from bookshop.dataframe import DataFrame
 from bookshop.metadata import OWNERS, frame_output
 from bookshop.mysql import MySQLResource
 from bookshop.snapshot_table import TableRefresh
@@ -24,19 +24,19 @@ ORDERS_SILENCE_LIMIT = timedelta(hours=24)
 
 
 @dg.asset(group_name="sources", kinds=KINDS, owners=OWNERS, automation_condition=KEEP_FRESH)
-def mysql_users(mysql: MySQLResource) -> dg.Output[pd.DataFrame]:
+def mysql_users(mysql: MySQLResource) -> dg.Output[DataFrame]:
     """Users as stored in MySQL, dirty rows included."""
     return frame_output(mysql.read_table("SELECT id, email, full_name, created_at, updated_at FROM users"))
 
 
 @dg.asset(group_name="sources", kinds=KINDS, owners=OWNERS, automation_condition=KEEP_FRESH)
-def mysql_authors(mysql: MySQLResource) -> dg.Output[pd.DataFrame]:
+def mysql_authors(mysql: MySQLResource) -> dg.Output[DataFrame]:
     """Authors as stored in MySQL."""
     return frame_output(mysql.read_table("SELECT id, name, country, created_at, updated_at FROM authors"))
 
 
 @dg.asset(group_name="sources", kinds=KINDS, owners=OWNERS, automation_condition=KEEP_FRESH)
-def mysql_books(mysql: MySQLResource) -> dg.Output[pd.DataFrame]:
+def mysql_books(mysql: MySQLResource) -> dg.Output[DataFrame]:
     """Books as stored in MySQL, list price in integer cents."""
     return frame_output(
         mysql.read_table(
@@ -56,7 +56,7 @@ class OrdersRefresh(dg.Config):
     )
 
 
-def newest_update(orders: pd.DataFrame, previous: str | None = None) -> str | None:
+def newest_update(orders: DataFrame, previous: str | None = None) -> str | None:
     """The high-watermark after a read: the newest updated_at read, or the previous one if nothing was."""
     return str(orders["updated_at"].max()) if not orders.empty else previous
 
@@ -77,11 +77,10 @@ def read_changed_orders(mysql: MySQLResource, high_watermark: str) -> dg.Output[
     """
     since = datetime.fromisoformat(high_watermark).isoformat(sep=" ")  # a timestamp, never arbitrary SQL
     changed = mysql.read_table(f"SELECT {ORDER_COLUMNS} FROM orders WHERE updated_at >= '{since}'")
-    deleted = mysql.read("SELECT order_id FROM orders_deleted WHERE deleted_at >= :since", since=since)
+    deletes = mysql.rows("SELECT order_id FROM orders_deleted WHERE deleted_at >= :since", since=since)
+    deleted = [row.order_id for row in deletes]
     return dg.Output(
-        TableRefresh(
-            changed, newest_update(changed, high_watermark), full=False, deleted_ids=deleted["order_id"].tolist()
-        ),
+        TableRefresh(changed, newest_update(changed, high_watermark), full=False, deleted_ids=deleted),
         metadata={"refresh": "incremental", "changed_rows": len(changed), "deleted_rows": len(deleted)},
     )
 

@@ -1,8 +1,8 @@
 """Cleaned users and orders: invalid rows dropped and counted, nothing silently kept."""
 
 import dagster as dg
-import pandas as pd
 
+from bookshop.dataframe import DataFrame
 from bookshop.logic.cleaning import clean_orders, clean_users
 from bookshop.metadata import OWNERS, frame_output
 
@@ -10,14 +10,14 @@ KINDS = {"pandas", "parquet"}
 
 
 @dg.asset(group_name="transforms", kinds=KINDS, owners=OWNERS)
-def users_cleaned(mysql_users: pd.DataFrame) -> dg.Output[pd.DataFrame]:
+def users_cleaned(mysql_users: DataFrame) -> dg.Output[DataFrame]:
     """Users with a normalised, valid, unique email; dropped rows counted by reason."""
     cleaned = clean_users(mysql_users)
     return frame_output(cleaned.frame, **{f"dropped_{rule}": count for rule, count in cleaned.dropped.items()})
 
 
 @dg.asset_check(asset=users_cleaned, blocking=True, description="Every email is present and unique.")
-def users_cleaned_emails_unique(users_cleaned: pd.DataFrame) -> dg.AssetCheckResult:
+def users_cleaned_emails_unique(users_cleaned: DataFrame) -> dg.AssetCheckResult:
     missing = int(users_cleaned["email"].isna().sum())
     duplicated = int(users_cleaned["email"].dropna().duplicated().sum())
     return dg.AssetCheckResult(
@@ -27,16 +27,14 @@ def users_cleaned_emails_unique(users_cleaned: pd.DataFrame) -> dg.AssetCheckRes
 
 
 @dg.asset(group_name="transforms", kinds=KINDS, owners=OWNERS)
-def orders_cleaned(
-    mysql_orders: pd.DataFrame, users_cleaned: pd.DataFrame, mysql_books: pd.DataFrame
-) -> dg.Output[pd.DataFrame]:
+def orders_cleaned(mysql_orders: DataFrame, users_cleaned: DataFrame, mysql_books: DataFrame) -> dg.Output[DataFrame]:
     """Orders with a positive quantity, a known user and a known book; dropped rows counted by reason."""
     cleaned = clean_orders(mysql_orders, users_cleaned["id"], mysql_books["id"])
     return frame_output(cleaned.frame, **{f"dropped_{rule}": count for rule, count in cleaned.dropped.items()})
 
 
 @dg.asset_check(asset=orders_cleaned, blocking=True, description="No order has a zero or negative quantity or price.")
-def orders_cleaned_amounts_positive(orders_cleaned: pd.DataFrame) -> dg.AssetCheckResult:
+def orders_cleaned_amounts_positive(orders_cleaned: DataFrame) -> dg.AssetCheckResult:
     bad = int(((orders_cleaned["quantity"] <= 0) | (orders_cleaned["unit_price_cents"] < 0)).sum())
     return dg.AssetCheckResult(passed=bad == 0, metadata={"bad_orders": bad})
 
@@ -48,7 +46,7 @@ def orders_cleaned_amounts_positive(orders_cleaned: pd.DataFrame) -> dg.AssetChe
     description="Every order points at a cleaned user and an existing book.",
 )
 def orders_cleaned_references_resolve(
-    orders_cleaned: pd.DataFrame, users_cleaned: pd.DataFrame, mysql_books: pd.DataFrame
+    orders_cleaned: DataFrame, users_cleaned: DataFrame, mysql_books: DataFrame
 ) -> dg.AssetCheckResult:
     unknown_users = int((~orders_cleaned["user_id"].isin(users_cleaned["id"])).sum())
     unknown_books = int((~orders_cleaned["book_id"].isin(mysql_books["id"])).sum())

@@ -1,6 +1,11 @@
 """Business figures from cleaned orders. Money is integer cents throughout."""
 
-import pandas as pd
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def order_revenue_cents(orders: pd.DataFrame) -> pd.Series:

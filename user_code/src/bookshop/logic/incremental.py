@@ -5,9 +5,14 @@ added since) and the ids deleted since. A refresh folds what it read into the ov
 cost follows the changes, not the table.
 """
 
-from collections.abc import Iterable
+from __future__ import annotations
 
-import pandas as pd
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 KEY = "id"
 
@@ -19,6 +24,8 @@ def apply_changes(
 
     Deletes apply first: a row read as changed exists now, whatever was deleted before it.
     """
+    import pandas as pd
+
     changed_ids = set(changed[KEY])
     deleted = (set(deleted_ids) | set(newly_deleted)) - changed_ids
     kept = overlay[~overlay[KEY].isin(changed_ids | deleted)]
@@ -28,6 +35,8 @@ def apply_changes(
 
 def current_rows(snapshot: pd.DataFrame, overlay: pd.DataFrame, deleted_ids: Iterable[int]) -> pd.DataFrame:
     """The table now: the snapshot without its replaced or deleted rows, plus the overlay, in key order."""
+    import pandas as pd
+
     deleted = list(deleted_ids)
     if overlay.empty and not deleted:
         return snapshot

@@ -1,9 +1,14 @@
 """Validation of order files dropped into the incoming directory."""
 
+from __future__ import annotations
+
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 COLUMNS = ("order_id", "user_id", "book_id", "quantity", "unit_price", "created_at")
 INTEGER_COLUMNS = ("order_id", "user_id", "book_id", "quantity")
@@ -21,6 +26,8 @@ def read_order_file(path: Path) -> pd.DataFrame:
 
     Raises InvalidOrderFile naming the file and the first problem found.
     """
+    import pandas as pd
+
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise InvalidOrderFile(f"{path.name}: {size} bytes is more than the limit of {MAX_FILE_BYTES}")
@@ -55,6 +62,8 @@ def _check_shape(name: str, raw: pd.DataFrame) -> None:
 
 
 def _integers(name: str, raw: pd.DataFrame, column: str) -> pd.Series:
+    import pandas as pd
+
     values = pd.to_numeric(raw[column].str.strip(), errors="coerce")
     bad = values.isna() | (values != values.round())
     if bad.any():
@@ -78,6 +87,8 @@ def _cents(name: str, row: int, text: str) -> int:
 
 
 def _timestamps(name: str, texts: pd.Series) -> pd.Series:
+    import pandas as pd
+
     values = pd.to_datetime(texts.str.strip(), errors="coerce", format="ISO8601", utc=True)
     if values.isna().any():
         row = int(values.isna().idxmax())
