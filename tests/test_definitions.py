@@ -59,7 +59,7 @@ def test_the_documented_command_validates_the_code_location(code_location_env, t
 
 
 def test_loading_the_definitions_leaves_pandas_to_the_steps(code_location_env, tmp_path):
-    # The code server only loads definitions: pandas and pyarrow there would be ~70 MB held for nothing.
+    # The code server only loads definitions: pandas and pyarrow there would be ~40 MB held for nothing.
     load = "\n".join(
         [
             "import sys",

@@ -1,7 +1,7 @@
 """The table type that assets pass to each other: a pandas DataFrame, named without importing pandas.
 
 The code server only loads definitions; steps run in their own containers. Importing pandas
-(and pyarrow with it) there would cost the code server about 70 MB that it never uses, so asset
+(and pyarrow with it) there would cost the code server about 40 MB that it never uses, so asset
 and check signatures name this Dagster type, and pandas is imported where a function calls it.
 """
 
