@@ -6,8 +6,10 @@ from decimal import Decimal
 import dagster as dg
 import pytest
 import sqlalchemy
-from integration.conftest import pipeline_env, run_job
+from integration.conftest import READER, pipeline_env, run_job
 
+from bookshop.defs.sensors import orders_watermark
+from bookshop.mysql import MySQLResource
 from support.shop_figures import shop_figures
 
 
@@ -103,3 +105,19 @@ def test_the_pipeline_account_can_read_but_not_write(shop_database):
         with pytest.raises(sqlalchemy.exc.OperationalError, match="denied"):
             connection.execute(sqlalchemy.text("DELETE FROM orders WHERE id = 1"))
     engine.dispose()
+
+
+def test_the_orders_sensor_reads_its_watermark_with_the_pipeline_account(shop_database):
+    mysql = MySQLResource(
+        host=shop_database.host,
+        port=shop_database.port,
+        database="shop",
+        user=READER,
+        password=shop_database.reader_password,
+    )
+    engine = shop_database.engine()
+    with engine.connect() as connection:
+        newest = connection.execute(sqlalchemy.text("SELECT MAX(updated_at) FROM orders")).scalar()
+    engine.dispose()
+
+    assert orders_watermark(mysql) == f"{newest}|50100"
