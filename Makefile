@@ -4,7 +4,7 @@ VENV := .venv
 UV_VERSION := 0.13.9
 PLATFORM := --python-version 3.11 --python-platform x86_64-unknown-linux-gnu --no-header --quiet
 
-.PHONY: test lint bench lock screenshots clean
+.PHONY: test test-unit lint bench lock screenshots clean
 
 $(VENV)/installed: locks/dev.txt user_code/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ lint: $(VENV)/installed
 # is set), the compose stack end to end, and the browser tests.
 test: lint
 	$(VENV)/bin/python -m pytest
+
+# The tests that need no Docker and no database server: seconds, for a quick loop while editing.
+test-unit: $(VENV)/installed
+	$(VENV)/bin/python -m pytest -m unit
 
 bench: $(VENV)/installed
 	$(VENV)/bin/python -m bench

@@ -1,6 +1,16 @@
-"""Shared test settings: the environment the code location reads, pointed at temporary folders."""
+"""Shared test settings: the tiers (markers by folder), the environment the code location reads."""
+
+import time
+from pathlib import Path
 
 import pytest
+
+from support.stack import TIMINGS
+
+TESTS = Path(__file__).resolve().parent
+# Each folder is one tier (see pytest.ini); what is not in a tier's folder needs no Docker: unit.
+TIERS = {"integration": "integration", "bench": "integration", "e2e": "e2e", "faults": "faults", "security": "security"}
+BROWSER_MODULES = {"test_browser.py"}
 
 CODE_LOCATION_ENV = {
     "BOOKSHOP_MYSQL_HOST": "127.0.0.1",
@@ -27,3 +37,27 @@ def code_location_env(monkeypatch, tmp_path):
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return env
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        relative = Path(item.path).relative_to(TESTS)
+        tier = TIERS.get(relative.parts[0], "unit") if len(relative.parts) > 1 else "unit"
+        if relative.name in BROWSER_MODULES:
+            tier = "browser"
+        item.add_marker(getattr(pytest.mark, tier))
+
+
+@pytest.fixture(autouse=True)
+def _time_each_stack_test(request):
+    started = time.monotonic()
+    yield
+    if "stack" in request.fixturenames:
+        TIMINGS[request.node.nodeid] = time.monotonic() - started
+
+
+def pytest_terminal_summary(terminalreporter):
+    if TIMINGS:
+        terminalreporter.section("stack timings")
+        for name, seconds in TIMINGS.items():
+            terminalreporter.write_line(f"{seconds:8.1f} s  {name}")

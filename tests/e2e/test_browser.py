@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e.stack import LOCATION, REPOSITORY, ROOT, Stack, wait_for
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+
+from support.stack import LOCATION, REPOSITORY, ROOT, Stack, wait_for
 
 CHROMIUM = os.environ.get("BOOKSHOP_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(os.environ.get("BOOKSHOP_SCREENSHOT_DIR") or ROOT / "test-output" / "screenshots")

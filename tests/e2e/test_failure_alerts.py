@@ -1,5 +1,5 @@
 """Failure alerts end to end: a run made to fail (MySQL stopped for it) is reported once, as a
-structured log line of the code server and a JSON POST to the webhook receiver of compose.e2e.yml;
+structured log line of the code server and a JSON POST to the webhook receiver of compose.test.yml;
 a run that succeeds is not reported at all. The two runs are made in the background (conftest).
 
 Other runs may fail meanwhile (the stack tests kill a run container, for one), so everything is
@@ -9,7 +9,7 @@ checked per run id.
 import json
 from typing import Any
 
-from e2e.stack import LOCATION, REPOSITORY, Stack, wait_for
+from support.stack import LOCATION, REPOSITORY, Stack, wait_for
 
 SENSOR = "run_failure_alert_sensor"
 SENSOR_TICKS = """

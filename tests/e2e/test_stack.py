@@ -11,10 +11,10 @@ import subprocess
 import time
 from decimal import Decimal
 
-from e2e.stack import LOCATION, REPOSITORY, SERVICES, Stack, wait_for
 from sqlalchemy import URL, create_engine
 
 from support.shop_figures import shop_figures
+from support.stack import LOCATION, REPOSITORY, SERVICES, Stack, wait_for
 
 REPOSITORY_SELECTOR = {"repositoryLocationName": LOCATION, "repositoryName": REPOSITORY}
 ASSETS = {

@@ -63,7 +63,7 @@ def load_mysql_init(admin_url: str, reader_password: str) -> None:
 
 
 def compose(project: str, passwords: dict[str, str], *args: str) -> str:
-    files = ["-f", "docker-compose.yml", "-f", "tests/e2e/compose.e2e.yml"]
+    files = ["-f", "docker-compose.yml", "-f", "tests/support/compose.test.yml"]
     command = ["docker", "compose", "-p", project, *files, *args]
     env = {**os.environ, **passwords}
     return subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout

@@ -1,11 +1,23 @@
-"""A compose project of the deployment, driven the way an operator would: compose and GraphQL."""
+"""A compose project of the deployment, driven the way an operator would: compose and GraphQL.
 
+`started_stack(name)` builds the images and brings the whole deployment up under a compose project
+of its own: `docker-compose.yml` exactly as users run it, plus `compose.test.yml` (MySQL on an
+ephemeral loopback port for the SQL cross-check, and a webhook receiver for failure alerts).
+Settings that differ from the defaults: random passwords (proving they flow from the environment),
+free ports for both webservers, the daily refresh schedule retimed to every minute, alerts POSTed
+to the receiver. Each test suite that needs a stack (e2e, faults, security) starts its own.
+"""
+
+import contextlib
 import json
+import os
+import secrets
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,10 +26,12 @@ from dagster_graphql import DagsterGraphQLClient
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
+# Images are tagged apart from a developer's own (`latest`); several checkouts can test side by side.
+IMAGE_TAG = os.environ.get("BOOKSHOP_TEST_IMAGE_TAG", "test")
 SERVICES = ("mysql", "postgres", "user_code", "webserver", "webserver_readonly", "daemon")
 LOCATION = "bookshop"
 REPOSITORY = "__repository__"
-# The failure sensor POSTs here: the receiver of compose.e2e.yml, on the stack's own network.
+# The failure sensor POSTs here: the receiver of compose.test.yml, on the stack's own network.
 WEBHOOK_URL = "http://webhook_receiver:8080/alerts"
 TIMINGS: dict[str, float] = {}
 FINISHED = {"SUCCESS", "FAILURE", "CANCELED"}
@@ -61,7 +75,7 @@ class Stack:
     def compose(self, *args: str, input: str | None = None, timeout: float = 600, check: bool = True):
         command = [
             "docker", "compose", "--project-name", self.project, "--env-file", str(self.env_file),
-            "-f", str(ROOT / "docker-compose.yml"), "-f", str(HERE / "compose.e2e.yml"), *args,
+            "-f", str(ROOT / "docker-compose.yml"), "-f", str(HERE / "compose.test.yml"), *args,
         ]  # fmt: skip
         result = subprocess.run(
             command, cwd=ROOT, env=self.env, input=input, capture_output=True, text=True, timeout=timeout
@@ -140,6 +154,44 @@ class Stack:
         ids = [line for line in listed.stdout.split() if line]
         if ids:
             subprocess.run(["docker", "rm", "--force", *ids], capture_output=True, check=False)
+
+
+@contextlib.contextmanager
+def started_stack(suite: str) -> Iterator[Stack]:
+    """Build the images, bring every service up healthy; remove everything at the end."""
+    docker = subprocess.run(["docker", "info", "--format", "{{.ServerVersion}}"], capture_output=True, text=True)
+    assert docker.returncode == 0, f"the {suite} tests need a running Docker engine:\n{docker.stderr}"
+    env_file = Path(tempfile.mkdtemp(prefix=f"bookshop-{suite}-")) / "test.env"
+    env_file.write_text("")  # a developer's .env must not leak into the test stack
+    port = free_port()
+    readonly_port = next(p for p in iter(free_port, None) if p != port)
+    env = {
+        **{name: value for name, value in os.environ.items() if not name.startswith("COMPOSE_")},
+        "BOOKSHOP_IMAGE_TAG": IMAGE_TAG,
+        "DAGSTER_WEBSERVER_PORT": str(port),
+        "DAGSTER_WEBSERVER_READONLY_PORT": str(readonly_port),
+        "DAGSTER_WEBSERVER_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "BOOKSHOP_ALERT_WEBHOOK_URL": WEBHOOK_URL,
+        "DAGSTER_POSTGRES_PASSWORD": f"pg-{secrets.token_hex(8)}",
+        "MYSQL_ROOT_PASSWORD": f"root-{secrets.token_hex(8)}",
+        "MYSQL_READER_PASSWORD": f"reader-{secrets.token_hex(8)}",
+        "DAILY_REFRESH_SCHEDULE_CRON": "* * * * *",
+        "BOOKSHOP_SCHEDULES_RUNNING": "false",
+    }
+    stack = Stack(f"bookshop-{suite}-{os.getpid()}", env, env_file, port, readonly_port)
+    try:
+        started = time.monotonic()
+        stack.compose("build", timeout=1800)
+        TIMINGS[f"{suite}: build images"] = time.monotonic() - started
+        started = time.monotonic()
+        stack.up()
+        TIMINGS[f"{suite}: up until all healthy"] = time.monotonic() - started
+        yield stack
+    finally:
+        logs = stack.compose("logs", "--no-color", "--tail", "200", check=False, timeout=120)
+        (Path(tempfile.gettempdir()) / f"{stack.project}.log").write_text(logs.stdout + logs.stderr)
+        stack.remove_run_containers()
+        stack.compose("down", "--volumes", "--remove-orphans", check=False, timeout=300)
 
 
 def wait_for(condition: Callable[[], Any], timeout: float, what: str, interval: float = 2.0) -> Any:
