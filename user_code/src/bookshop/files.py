@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,23 +11,15 @@ import dagster as dg
 from upath import UPath
 
 from bookshop.parquet_io_manager import write_parquet_atomically
+from bookshop.storage.atomic import write_atomically
 
 if TYPE_CHECKING:
     import pandas as pd
 
 
 def write_csv_atomically(frame: pd.DataFrame, path: Path) -> None:
-    """Write a CSV beside its target, then rename it into place: readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
-    try:
-        with os.fdopen(handle, "w", newline="") as file:
-            frame.to_csv(file, index=False)
-        os.chmod(partial, 0o644)
-        os.replace(partial, path)
-    except BaseException:
-        Path(partial).unlink(missing_ok=True)
-        raise
+    """A reader never sees half a file (see storage/atomic.py)."""
+    write_atomically(path, lambda file: frame.to_csv(file, index=False, lineterminator="\n", encoding="utf-8"))
 
 
 def move_without_overwriting(path: Path, folder: Path, suffix: str) -> Path:

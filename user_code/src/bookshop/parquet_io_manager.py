@@ -7,16 +7,15 @@ from typing import TYPE_CHECKING
 import dagster as dg
 from upath import UPath
 
+from bookshop.storage.atomic import write_atomically
+
 if TYPE_CHECKING:
     import pandas as pd
 
 
 def write_parquet_atomically(frame: pd.DataFrame, path: UPath) -> None:
-    """Write beside the target, then rename: a reader never sees half a file."""
-    partial = path.with_name(f".{path.name}.partial")
-    with partial.open("wb") as file:
-        frame.to_parquet(file, index=False)
-    partial.rename(path)
+    """A reader never sees half a file (see storage/atomic.py)."""
+    write_atomically(path, lambda file: frame.to_parquet(file, index=False))
 
 
 class ParquetFiles(dg.UPathIOManager):

@@ -1,0 +1,1 @@
+"""What the pipeline keeps under its storage root, each file written one way: atomically."""
