@@ -10,6 +10,7 @@ readers that steps import on first use (connectorx, pyarrow's Parquet) are impor
 step's time is its work whichever step ran first; a run container pays those imports once, at start.
 """
 
+import dataclasses
 import json
 import os
 import sys
@@ -26,7 +27,7 @@ from upath import UPath
 from bookshop.definitions import defs
 from bookshop.defs.sources import ORDER_COLUMNS, read_changed_orders
 from bookshop.mysql import MySQLResource
-from bookshop.snapshot_table import SnapshotTable
+from bookshop.storage.snapshot_table import SnapshotTable
 
 ORDERS = dg.AssetKey("mysql_orders")
 
@@ -104,8 +105,10 @@ def timed(work: Callable[[], Any]) -> tuple[Any, float]:
 def incremental_phases(mysql: MySQLResource, high_watermark: str, table: SnapshotTable) -> dict[str, float]:
     """The parts of the incremental refresh just run, timed one by one again from the same high-watermark
     (folding the same changes into the stored table again changes nothing)."""
-    refresh, reading = timed(lambda: read_changed_orders(mysql, high_watermark).value)
-    _, folding = timed(lambda: table.apply(refresh.rows, refresh.deleted_ids, refresh.high_watermark))
+    current = table.existing_manifest()
+    since = dataclasses.replace(current, high_watermark=high_watermark)
+    refresh, reading = timed(lambda: read_changed_orders(mysql, since).value)
+    _, folding = timed(lambda: table.apply(refresh.rows, refresh.deleted_ids, refresh.high_watermark, current))
     return {"read changed rows and deleted ids": reading, "fold into the stored table": folding}
 
 

@@ -1,4 +1,4 @@
-"""The directories the pipeline writes exports to and reads dropped order files from."""
+"""The directory the pipeline reads dropped order files from."""
 
 from __future__ import annotations
 
@@ -10,16 +10,10 @@ from typing import TYPE_CHECKING
 import dagster as dg
 from upath import UPath
 
-from bookshop.parquet_io_manager import write_parquet_atomically
-from bookshop.storage.atomic import write_atomically
+from bookshop.storage.parquet import write_parquet_atomically
 
 if TYPE_CHECKING:
     import pandas as pd
-
-
-def write_csv_atomically(frame: pd.DataFrame, path: Path) -> None:
-    """A reader never sees half a file (see storage/atomic.py)."""
-    write_atomically(path, lambda file: frame.to_csv(file, index=False, lineterminator="\n", encoding="utf-8"))
 
 
 def move_without_overwriting(path: Path, folder: Path, suffix: str) -> Path:
@@ -42,17 +36,6 @@ class WaitingFile:
     def run_key(self) -> str:
         """The same file (name, size, time) always gets the same key: it is never loaded twice."""
         return f"{self.path.name}:{self.size}:{self.mtime_ns}"
-
-
-class ExportDirectory(dg.ConfigurableResource):
-    """Where CSV exports for people and other systems are written."""
-
-    path: str
-
-    def write_csv(self, frame: pd.DataFrame, file_name: str) -> Path:
-        target = Path(self.path) / file_name
-        write_csv_atomically(frame, target)
-        return target
 
 
 class IncomingOrderFiles(dg.ConfigurableResource):

@@ -3,14 +3,16 @@
 import dagster as dg
 
 from bookshop.alerts import FailureWebhook
-from bookshop.files import ExportDirectory, IncomingOrderFiles
+from bookshop.files import IncomingOrderFiles
 from bookshop.mysql import MySQLResource
-from bookshop.parquet_io_manager import ParquetIOManager
-from bookshop.snapshot_table import SnapshotTableIOManager
+from bookshop.storage.exports import ExportDirectory
+from bookshop.storage.parquet import ParquetIOManager
+from bookshop.storage.snapshot_table import SnapshotTableIOManager, SnapshotTables
 
 
 @dg.definitions
 def resources() -> dg.Definitions:
+    tables = SnapshotTables(base_path=dg.EnvVar("BOOKSHOP_STORAGE_PATH"))
     return dg.Definitions(
         resources={
             "mysql": MySQLResource(
@@ -21,7 +23,8 @@ def resources() -> dg.Definitions:
                 password=dg.EnvVar("BOOKSHOP_MYSQL_PASSWORD"),
             ),
             "io_manager": ParquetIOManager(base_path=dg.EnvVar("BOOKSHOP_STORAGE_PATH")),
-            "snapshot_io_manager": SnapshotTableIOManager(base_path=dg.EnvVar("BOOKSHOP_STORAGE_PATH")),
+            "tables": tables,
+            "snapshot_io_manager": SnapshotTableIOManager(tables=tables),
             "exports": ExportDirectory(path=dg.EnvVar("BOOKSHOP_EXPORTS_PATH")),
             "incoming": IncomingOrderFiles(
                 path=dg.EnvVar("BOOKSHOP_INCOMING_PATH"), storage_path=dg.EnvVar("BOOKSHOP_STORAGE_PATH")

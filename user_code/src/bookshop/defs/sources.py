@@ -4,12 +4,11 @@ from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 from pydantic import Field
-from upath import UPath
 
 from bookshop.dataframe import DataFrame
 from bookshop.metadata import OWNERS, frame_output
 from bookshop.mysql import MySQLResource
-from bookshop.snapshot_table import TableRefresh
+from bookshop.storage.snapshot_table import Manifest, SnapshotTables, TableRefresh
 
 KINDS = {"mysql", "pandas"}
 
@@ -23,19 +22,19 @@ ORDERS_FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=timedelta(minutes=
 ORDERS_SILENCE_LIMIT = timedelta(hours=24)
 
 
-@dg.asset(group_name="sources", kinds=KINDS, owners=OWNERS, automation_condition=KEEP_FRESH)
+@dg.asset(group_name="sources", kinds=KINDS, owners=OWNERS, automation_condition=KEEP_FRESH, pool="mysql_users")
 def mysql_users(mysql: MySQLResource) -> dg.Output[DataFrame]:
     """Users as stored in MySQL, dirty rows included."""
     return frame_output(mysql.read_table("SELECT id, email, full_name, created_at, updated_at FROM users"))
 
 
-@dg.asset(group_name="sources", kinds=KINDS, owners=OWNERS, automation_condition=KEEP_FRESH)
+@dg.asset(group_name="sources", kinds=KINDS, owners=OWNERS, automation_condition=KEEP_FRESH, pool="mysql_authors")
 def mysql_authors(mysql: MySQLResource) -> dg.Output[DataFrame]:
     """Authors as stored in MySQL."""
     return frame_output(mysql.read_table("SELECT id, name, country, created_at, updated_at FROM authors"))
 
 
-@dg.asset(group_name="sources", kinds=KINDS, owners=OWNERS, automation_condition=KEEP_FRESH)
+@dg.asset(group_name="sources", kinds=KINDS, owners=OWNERS, automation_condition=KEEP_FRESH, pool="mysql_books")
 def mysql_books(mysql: MySQLResource) -> dg.Output[DataFrame]:
     """Books as stored in MySQL, list price in integer cents."""
     return frame_output(
@@ -61,26 +60,28 @@ def newest_update(orders: DataFrame, previous: str | None = None) -> str | None:
     return str(orders["updated_at"].max()) if not orders.empty else previous
 
 
-def read_all_orders(mysql: MySQLResource, reason: str) -> dg.Output[TableRefresh]:
+def read_all_orders(mysql: MySQLResource, reason: str, stored: Manifest | None) -> dg.Output[TableRefresh]:
     orders = mysql.read_table(f"SELECT {ORDER_COLUMNS} FROM orders")
     return dg.Output(
-        TableRefresh(orders, newest_update(orders), full=True), metadata={"refresh": "full", "reason": reason}
+        TableRefresh(orders, newest_update(orders), full=True, based_on=stored),
+        metadata={"refresh": "full", "reason": reason},
     )
 
 
-def read_changed_orders(mysql: MySQLResource, high_watermark: str) -> dg.Output[TableRefresh]:
-    """Orders changed and deleted since the high-watermark: the newest updated_at already read.
+def read_changed_orders(mysql: MySQLResource, stored: Manifest) -> dg.Output[TableRefresh]:
+    """Orders changed and deleted since the stored table's high-watermark: the newest updated_at already read.
 
     The database sets updated_at on every insert and update, and records every delete with its
     time in orders_deleted. Changes are read before deletes: an order deleted in between is then
     deleted by the next refresh rather than missed.
     """
+    high_watermark = str(stored.high_watermark)
     since = datetime.fromisoformat(high_watermark).isoformat(sep=" ")  # a timestamp, never arbitrary SQL
     changed = mysql.read_table(f"SELECT {ORDER_COLUMNS} FROM orders WHERE updated_at >= '{since}'")
     deletes = mysql.rows("SELECT order_id FROM orders_deleted WHERE deleted_at >= :since", since=since)
     deleted = [row.order_id for row in deletes]
     return dg.Output(
-        TableRefresh(changed, newest_update(changed, high_watermark), full=False, deleted_ids=deleted),
+        TableRefresh(changed, newest_update(changed, high_watermark), full=False, based_on=stored, deleted_ids=deleted),
         metadata={"refresh": "incremental", "changed_rows": len(changed), "deleted_rows": len(deleted)},
     )
 
@@ -92,20 +93,24 @@ def read_changed_orders(mysql: MySQLResource, high_watermark: str) -> dg.Output[
     automation_condition=KEEP_FRESH,
     freshness_policy=ORDERS_FRESHNESS,
     io_manager_key="snapshot_io_manager",
+    pool="mysql_orders",
 )
 def mysql_orders(
-    context: dg.AssetExecutionContext, config: OrdersRefresh, mysql: MySQLResource
+    context: dg.AssetExecutionContext,
+    config: OrdersRefresh,
+    mysql: MySQLResource,
+    tables: SnapshotTables,
 ) -> dg.Output[TableRefresh]:
     """Orders as stored in MySQL, dirty rows included, unit price in cents; read incrementally."""
+    # The stored table's manifest is the one source of truth for where the last refresh stopped.
+    stored = tables.manifest(context.asset_key)
     if config.full_refresh:
-        return read_all_orders(mysql, "full_refresh requested")
-    last = context.instance.get_latest_materialization_event(context.asset_key)
-    if last is None:
-        return read_all_orders(mysql, "first refresh")
-    metadata = {name: value.value for name, value in last.asset_materialization.metadata.items()}
-    if not metadata.get("high_watermark") or not UPath(str(metadata.get("manifest", ""))).exists():
-        return read_all_orders(mysql, "no stored copy with a high-watermark")
-    return read_changed_orders(mysql, str(metadata["high_watermark"]))
+        return read_all_orders(mysql, "full_refresh requested", stored)
+    if stored is None:
+        return read_all_orders(mysql, "first refresh", stored)
+    if not stored.high_watermark:
+        return read_all_orders(mysql, "no high-watermark stored", stored)
+    return read_changed_orders(mysql, stored)
 
 
 def orders_recency(newest: str | None, now: datetime) -> dg.AssetCheckResult:
@@ -121,8 +126,8 @@ def orders_recency(newest: str | None, now: datetime) -> dg.AssetCheckResult:
 
 
 @dg.asset_check(asset=mysql_orders, description="The newest order is less than 24 hours old.")
-def mysql_orders_recent(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+def mysql_orders_recent(tables: SnapshotTables) -> dg.AssetCheckResult:
     # The stored high-watermark is the newest updated_at: no need to load a million orders for it.
-    last = context.instance.get_latest_materialization_event(mysql_orders.key)
-    newest = last.asset_materialization.metadata["high_watermark"].value if last else None
-    return orders_recency(str(newest or ""), datetime.now(UTC).replace(tzinfo=None))
+    stored = tables.manifest(mysql_orders.key)
+    newest = stored.high_watermark if stored else None
+    return orders_recency(newest or "", datetime.now(UTC).replace(tzinfo=None))

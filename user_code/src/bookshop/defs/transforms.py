@@ -9,7 +9,7 @@ from bookshop.metadata import OWNERS, frame_output
 KINDS = {"pandas", "parquet"}
 
 
-@dg.asset(group_name="transforms", kinds=KINDS, owners=OWNERS)
+@dg.asset(group_name="transforms", kinds=KINDS, owners=OWNERS, pool="users_cleaned")
 def users_cleaned(mysql_users: DataFrame) -> dg.Output[DataFrame]:
     """Users with a normalised, valid, unique email; dropped rows counted by reason."""
     cleaned = clean_users(mysql_users)
@@ -26,7 +26,7 @@ def users_cleaned_emails_unique(users_cleaned: DataFrame) -> dg.AssetCheckResult
     )
 
 
-@dg.asset(group_name="transforms", kinds=KINDS, owners=OWNERS)
+@dg.asset(group_name="transforms", kinds=KINDS, owners=OWNERS, pool="orders_cleaned")
 def orders_cleaned(mysql_orders: DataFrame, users_cleaned: DataFrame, mysql_books: DataFrame) -> dg.Output[DataFrame]:
     """Orders with a positive quantity, a known user and a known book; dropped rows counted by reason."""
     cleaned = clean_orders(mysql_orders, users_cleaned["id"], mysql_books["id"])

@@ -5,10 +5,17 @@ are flushed and fsynced, renamed over the target (`os.replace`, atomic within on
 and the folder is fsynced so the rename itself survives a crash. Two writers never share a
 temporary name. On an object store (an `s3://` UPath) one PUT is already atomic: the object is
 written in one request, and a reader sees the old object or the new one.
+
+`replace_if_unchanged` adds a compare-and-swap for small files that several writers may replace
+(a table's manifest): locally an exclusive `flock` on a lock file beside the target serialises
+the compare and the atomic write, across processes and containers sharing the folder; on an
+object store the PUT is conditional (`If-Match` on the ETag read, `If-None-Match: *` to create),
+so the store itself refuses a write over a version the writer did not read.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import tempfile
 from collections.abc import Callable
@@ -42,6 +49,45 @@ def write_atomically(path: UPath | Path, write: Callable[[BinaryIO], None]) -> N
         Path(partial).unlink(missing_ok=True)
         raise
     fsync_folder(target.parent)
+
+
+class ChangedSinceRead(RuntimeError):
+    """Another writer replaced the file since this one read it."""
+
+
+def replace_if_unchanged(path: UPath | Path, expected: bytes | None, content: bytes) -> None:
+    """Replace `path` by `content` only if it still holds `expected` (None: only if it does not exist)."""
+    if is_local(path):
+        target = Path(path.path if isinstance(path, UPath) else path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target.parent / f".{target.name}.lock", "a+b") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            check_unchanged(target, read_or_none(target), expected)
+            write_atomically(target, lambda file: file.write(content))
+        return
+    fs, key = path.fs, path.path
+    fs.invalidate_cache(key)
+    etag = fs.info(key)["ETag"] if fs.exists(key) else None
+    check_unchanged(path, read_or_none(path) if etag else None, expected)
+    condition = {"IfMatch": etag} if etag else {"mode": "create"}
+    try:
+        fs.pipe_file(key, content, **condition)
+    except OSError as error:  # 412 Precondition Failed (or 409): a write came in between
+        raise ChangedSinceRead(f"{path} was replaced by another writer while this one committed") from error
+    finally:
+        fs.invalidate_cache(key)
+
+
+def read_or_none(path: UPath | Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def check_unchanged(path: UPath | Path, current: bytes | None, expected: bytes | None) -> None:
+    if current != expected:
+        raise ChangedSinceRead(f"{path} was replaced by another writer since this one read it")
 
 
 def fsync_folder(folder: Path) -> None:

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 
 def write_parquet_atomically(frame: pd.DataFrame, path: UPath) -> None:
-    """A reader never sees half a file (see storage/atomic.py)."""
+    """A reader never sees half a file (see atomic.py)."""
     write_atomically(path, lambda file: frame.to_parquet(file, index=False))
 
 
