@@ -8,6 +8,7 @@ service is started under a project of its own, exactly as users run it.
 import os
 import subprocess
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pytest
 from sqlalchemy import URL, Engine, create_engine, make_url, text
 
 from bookshop.definitions import defs
+from support.s3 import LocalS3, local_s3
 
 ROOT = Path(__file__).resolve().parents[2]
 MYSQL_INIT = ROOT / "mysql_init"
@@ -110,3 +112,12 @@ def run_job(job_name: str, env: dict[str, str], instance) -> dg.ExecuteInProcess
         for name, value in env.items():
             patch.setenv(name, value)
         return defs().resolve_job_def(job_name).execute_in_process(instance=instance)
+
+
+@pytest.fixture
+def s3(monkeypatch) -> Iterator[LocalS3]:
+    """A local S3 API (moto server) and a fresh bucket; the AWS variables point this process at it."""
+    with local_s3() as started:
+        for name, value in started.env.items():
+            monkeypatch.setenv(name, value)
+        yield started

@@ -146,14 +146,9 @@ class SnapshotTable:
         oldest_kept = time.time() - self.keep_unreferenced.total_seconds()
         for pattern in ("*.parquet", ".*.partial"):
             for path in self.folder.glob(pattern):
-                if path.name not in keep and modified_at(path) < oldest_kept:
+                # st_mtime: the file's modification time, or the object's LastModified on S3.
+                if path.name not in keep and path.stat().st_mtime < oldest_kept:
                     path.unlink(missing_ok=True)
-
-
-def modified_at(path: UPath) -> float:
-    """The file's modification time in seconds since the epoch, on a folder and an object store."""
-    stat = path.stat()
-    return stat.st_mtime
 
 
 class SnapshotTables(dg.ConfigurableResource):

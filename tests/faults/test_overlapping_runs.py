@@ -1,0 +1,176 @@
+"""Overlapping and crashing refreshes leave every stored table whole, with the figures SQL computes.
+
+(a) Four `source_refresh` runs launched at once, five rounds: the pools keep one writer per asset
+(their mysql_orders steps never overlap), every run succeeds, every manifest names files that
+exist, and `analytics_refresh` then exports the figures computed in SQL.
+(b) A `source_refresh` run container's process killed with SIGKILL from the host (as the OOM
+killer would) at several points of the refresh: afterwards the table is whole and the next
+refresh succeeds with the row count SQL gives.
+"""
+
+import csv
+import io
+import itertools
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import URL, create_engine, text
+
+from faults.conftest import kill_container_process
+from support.shop_figures import shop_figures
+from support.stack import Stack, wait_for
+
+ROUNDS = 4 + 1
+RUNS_AT_ONCE = 4
+KILL_AFTER_SECONDS = (0.5, 3.0, 6.0)  # from the run's STARTED: Dagster starting, sources reading, orders
+RUN_QUERY = """
+query($runId: ID!) {
+  runOrError(runId: $runId) {
+    ... on Run {
+      runId status tags { key value }
+      stepStats { stepKey status startTime endTime }
+    }
+  }
+}
+"""
+# Every stored snapshot table: its manifest, whether each file it names exists, and the rows read.
+# os._exit once the answer is printed: pyarrow's threads once aborted this interpreter at exit.
+STORED_TABLES = """
+import glob, json, os
+from upath import UPath
+from bookshop.storage.snapshot_table import SnapshotTable
+tables = {}
+for path in glob.glob("/data/storage/**/manifest.json", recursive=True):
+    table = SnapshotTable(UPath(os.path.dirname(path)))
+    manifest = table.existing_manifest()
+    names = [manifest.snapshot, manifest.overlay]
+    exist = all(os.path.exists(os.path.join(os.path.dirname(path), name)) for name in names)
+    tables[path] = {"files_exist": exist, "row_count": manifest.row_count, "rows": len(table.read()) if exist else None}
+print(json.dumps(tables), flush=True)
+os._exit(0)
+"""
+
+
+def run_details(stack: Stack, run_id: str) -> dict:
+    return stack.graphql(RUN_QUERY, runId=run_id)["runOrError"]
+
+
+def launch(stack: Stack, job: str) -> str:
+    launched = stack.launch_run(job)
+    assert launched["__typename"] == "LaunchRunSuccess", launched
+    return launched["run"]["runId"]
+
+
+def stored_tables(stack: Stack) -> dict:
+    return json.loads(stack.exec("user_code", "python -", input=STORED_TABLES))
+
+
+def sql_engine(stack: Stack):
+    host, port = stack.mysql_address()
+    return create_engine(
+        URL.create("mysql+pymysql", "bookshop_reader", stack.env["MYSQL_READER_PASSWORD"], host, port, "shop")
+    )
+
+
+@pytest.fixture(scope="module")
+def order_count(stack: Stack) -> int:
+    engine = sql_engine(stack)
+    with engine.connect() as connection:
+        count = connection.execute(text("SELECT COUNT(*) FROM orders")).scalar()
+    engine.dispose()
+    return count
+
+
+def assert_tables_whole(stack: Stack, order_count: int) -> None:
+    tables = stored_tables(stack)
+    assert "/data/storage/mysql_orders/manifest.json" in tables, tables
+    for path, table in tables.items():
+        assert table["files_exist"], f"{path} names a file that does not exist: {table}"
+        assert table["rows"] == table["row_count"], (path, table)
+    assert tables["/data/storage/mysql_orders/manifest.json"]["rows"] == order_count
+
+
+def read_csv(stack: Stack, path: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(stack.exec("user_code", f"cat {path}"))))
+
+
+def orders_step(run: dict) -> tuple[float, float]:
+    [step] = [s for s in run["stepStats"] if s["stepKey"] == "mysql_orders"]
+    assert step["status"] == "SUCCESS", step
+    return step["startTime"], step["endTime"]
+
+
+def test_four_source_refreshes_at_once_take_turns_per_asset_and_leave_whole_tables(stack: Stack, order_count: int):
+    for round_number in range(ROUNDS):
+        with ThreadPoolExecutor(RUNS_AT_ONCE) as pool:
+            run_ids = list(pool.map(lambda _: launch(stack, "source_refresh"), range(RUNS_AT_ONCE)))
+        finished = [stack.wait_until_finished(run_id, timeout=420) for run_id in run_ids]
+        assert [run["status"] for run in finished] == ["SUCCESS"] * RUNS_AT_ONCE, (round_number, finished)
+
+        # One writer at a time: the four mysql_orders steps ran one after another.
+        steps = sorted(orders_step(run_details(stack, run_id)) for run_id in run_ids)
+        for (_, first_end), (second_start, _) in itertools.pairwise(steps):
+            assert second_start >= first_end, (round_number, steps)
+        assert_tables_whole(stack, order_count)
+
+    analytics = launch(stack, "analytics_refresh")
+    assert stack.wait_until_finished(analytics, timeout=420)["status"] == "SUCCESS"
+    engine = sql_engine(stack)
+    try:
+        figures = shop_figures(engine)
+    finally:
+        engine.dispose()
+    top_authors = read_csv(stack, "/data/exports/top_authors.csv")
+    user_stats = {row["user_id"]: row for row in read_csv(stack, "/data/exports/user_stats.csv")}
+    assert int(top_authors[0]["author_id"]) == figures["top_author_id"]
+    assert Decimal(top_authors[0]["revenue"]) == figures["top_author_revenue"]
+    assert sum(Decimal(row["revenue"]) for row in top_authors) == figures["total_revenue"]
+    assert Decimal(user_stats["1"]["spend"]) == figures["user_1_spend"]
+    assert len(user_stats) == figures["users_cleaned"]
+
+
+def started_container(stack: Stack, run_id: str) -> str:
+    def started():
+        run = run_details(stack, run_id)
+        tags = {tag["key"]: tag["value"] for tag in run["tags"]}
+        return tags.get("docker/container_id") if run["status"] == "STARTED" else None
+
+    return wait_for(started, 180, f"run {run_id} to start in its container", interval=0.2)
+
+
+@pytest.mark.parametrize("seconds", KILL_AFTER_SECONDS)
+def test_a_refresh_killed_at_any_point_leaves_the_table_whole(stack: Stack, order_count: int, seconds: float):
+    run_id = launch(stack, "source_refresh")
+    container = started_container(stack, run_id)
+    time.sleep(seconds)
+    kill_container_process(container)
+
+    # Run monitoring fails the run (or it had finished), and a crashed run is retried once.
+    first = stack.wait_until_finished(run_id, timeout=240)
+    if first["status"] == "FAILURE":
+        retry = wait_for(
+            lambda: [r for r in runs_with_parent(stack, run_id) if r["status"] in {"SUCCESS", "FAILURE", "CANCELED"}],
+            420,
+            f"the retry of run {run_id} to finish",
+        )
+        assert [r["status"] for r in retry] == ["SUCCESS"], retry
+    assert_tables_whole(stack, order_count)
+
+    after = launch(stack, "source_refresh")
+    assert stack.wait_until_finished(after, timeout=420)["status"] == "SUCCESS"
+    assert_tables_whole(stack, order_count)
+
+
+RUNS_QUERY = """
+query($filter: RunsFilter) {
+  runsOrError(filter: $filter) { ... on Runs { results { runId status } } }
+}
+"""
+
+
+def runs_with_parent(stack: Stack, run_id: str) -> list[dict]:
+    flt = {"tags": [{"key": "dagster/parent_run_id", "value": run_id}]}
+    return stack.graphql(RUNS_QUERY, filter=flt)["runsOrError"]["results"]
