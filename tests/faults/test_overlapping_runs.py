@@ -1,7 +1,7 @@
 """Overlapping and crashing refreshes leave every stored table whole, with the figures SQL computes.
 
 (a) Four `source_refresh` runs launched at once, five rounds: the pools keep one writer per asset
-(their mysql_orders steps never overlap), every run succeeds, every manifest names files that
+(no two runs' steps of one asset overlap), every run succeeds, every manifest names files that
 exist, and `analytics_refresh` then exports the figures computed in SQL.
 (b) A `source_refresh` run container's process killed with SIGKILL from the host (as the OOM
 killer would) at several points of the refresh: afterwards the table is whole and the next
@@ -25,7 +25,10 @@ from support.stack import Stack, wait_for
 
 ROUNDS = 4 + 1
 RUNS_AT_ONCE = 4
-KILL_AFTER_SECONDS = (0.5, 3.0, 6.0)  # from the run's STARTED: Dagster starting, sources reading, orders
+SOURCES = ("mysql_users", "mysql_authors", "mysql_books", "mysql_orders")
+# Where a refresh is killed: seconds after the run started (Dagster starting its steps), and after
+# mysql_orders' step started (reading MySQL; writing its files and committing the manifest).
+KILL_POINTS = (("run", 1.0), ("mysql_orders", 0.5), ("mysql_orders", 3.0))
 RUN_QUERY = """
 query($runId: ID!) {
   runOrError(runId: $runId) {
@@ -34,6 +37,11 @@ query($runId: ID!) {
       stepStats { stepKey status startTime endTime }
     }
   }
+}
+"""
+RUNS_QUERY = """
+query($filter: RunsFilter) {
+  runsOrError(filter: $filter) { ... on Runs { results { runId status } } }
 }
 """
 # Every stored snapshot table: its manifest, whether each file it names exists, and the rows read.
@@ -97,8 +105,8 @@ def read_csv(stack: Stack, path: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(stack.exec("user_code", f"cat {path}"))))
 
 
-def orders_step(run: dict) -> tuple[float, float]:
-    [step] = [s for s in run["stepStats"] if s["stepKey"] == "mysql_orders"]
+def step_times(run: dict, asset: str) -> tuple[float, float]:
+    [step] = [s for s in run["stepStats"] if s["stepKey"] == asset]
     assert step["status"] == "SUCCESS", step
     return step["startTime"], step["endTime"]
 
@@ -110,10 +118,12 @@ def test_four_source_refreshes_at_once_take_turns_per_asset_and_leave_whole_tabl
         finished = [stack.wait_until_finished(run_id, timeout=420) for run_id in run_ids]
         assert [run["status"] for run in finished] == ["SUCCESS"] * RUNS_AT_ONCE, (round_number, finished)
 
-        # One writer at a time: the four mysql_orders steps ran one after another.
-        steps = sorted(orders_step(run_details(stack, run_id)) for run_id in run_ids)
-        for (_, first_end), (second_start, _) in itertools.pairwise(steps):
-            assert second_start >= first_end, (round_number, steps)
+        # One writer per asset at a time: each asset's four steps ran one after another.
+        runs = [run_details(stack, run_id) for run_id in run_ids]
+        for asset in SOURCES:
+            steps = sorted(step_times(run, asset) for run in runs)
+            for (_, first_end), (second_start, _) in itertools.pairwise(steps):
+                assert second_start >= first_end, (round_number, asset, steps)
         assert_tables_whole(stack, order_count)
 
     analytics = launch(stack, "analytics_refresh")
@@ -132,19 +142,30 @@ def test_four_source_refreshes_at_once_take_turns_per_asset_and_leave_whole_tabl
     assert len(user_stats) == figures["users_cleaned"]
 
 
-def started_container(stack: Stack, run_id: str) -> str:
+def runs_with_parent(stack: Stack, run_id: str) -> list[dict]:
+    flt = {"tags": [{"key": "dagster/parent_run_id", "value": run_id}]}
+    return stack.graphql(RUNS_QUERY, filter=flt)["runsOrError"]["results"]
+
+
+def container_once_started(stack: Stack, run_id: str, step: str) -> str:
+    """The run's container, once the run (step "run") or the named step has started."""
+
     def started():
         run = run_details(stack, run_id)
         tags = {tag["key"]: tag["value"] for tag in run["tags"]}
-        return tags.get("docker/container_id") if run["status"] == "STARTED" else None
+        steps = {s["stepKey"]: s["status"] for s in run["stepStats"]}
+        begun = run["status"] == "STARTED" and (step == "run" or steps.get(step) == "IN_PROGRESS")
+        return tags.get("docker/container_id") if begun else None
 
-    return wait_for(started, 180, f"run {run_id} to start in its container", interval=0.2)
+    return wait_for(started, 300, f"run {run_id} to reach {step}", interval=0.2)
 
 
-@pytest.mark.parametrize("seconds", KILL_AFTER_SECONDS)
-def test_a_refresh_killed_at_any_point_leaves_the_table_whole(stack: Stack, order_count: int, seconds: float):
+@pytest.mark.parametrize(("step", "seconds"), KILL_POINTS)
+def test_a_refresh_killed_at_any_point_leaves_the_table_whole(
+    stack: Stack, order_count: int, step: str, seconds: float
+):
     run_id = launch(stack, "source_refresh")
-    container = started_container(stack, run_id)
+    container = container_once_started(stack, run_id, step)
     time.sleep(seconds)
     kill_container_process(container)
 
@@ -162,15 +183,3 @@ def test_a_refresh_killed_at_any_point_leaves_the_table_whole(stack: Stack, orde
     after = launch(stack, "source_refresh")
     assert stack.wait_until_finished(after, timeout=420)["status"] == "SUCCESS"
     assert_tables_whole(stack, order_count)
-
-
-RUNS_QUERY = """
-query($filter: RunsFilter) {
-  runsOrError(filter: $filter) { ... on Runs { results { runId status } } }
-}
-"""
-
-
-def runs_with_parent(stack: Stack, run_id: str) -> list[dict]:
-    flt = {"tags": [{"key": "dagster/parent_run_id", "value": run_id}]}
-    return stack.graphql(RUNS_QUERY, filter=flt)["runsOrError"]["results"]
