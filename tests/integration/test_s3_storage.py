@@ -12,7 +12,7 @@ import pytest
 from integration.conftest import pipeline_env, run_job
 from upath import UPath
 
-from bookshop.storage.atomic import ChangedSinceRead
+from bookshop.storage.atomic import ChangedSinceRead, write_atomically
 from bookshop.storage.snapshot_table import SnapshotTable
 from support.shop_figures import shop_figures
 
@@ -62,6 +62,20 @@ def test_the_pipeline_on_s3_gives_the_figures_and_exports_of_a_folder(shop_datab
     manifest = SnapshotTable(UPath(f"s3://{s3.bucket}/storage/mysql_orders")).existing_manifest()
     assert {f"storage/mysql_orders/{name}" for name in (manifest.snapshot, manifest.overlay)} <= stored
     assert not [key for key in stored if key.endswith(".partial")]
+
+
+def test_a_write_to_s3_that_fails_half_way_leaves_the_old_object(s3):
+    target = UPath(f"s3://{s3.bucket}/exports/user_stats.csv")
+    write_atomically(target, lambda file: file.write(b"old\n"))
+
+    def half_then_crash(file):
+        file.write(b"new, but only ha")
+        raise RuntimeError("crashed mid-write")
+
+    with pytest.raises(RuntimeError):
+        write_atomically(target, half_then_crash)
+
+    assert s3.read("exports/user_stats.csv") == b"old\n"
 
 
 def test_the_manifest_commit_is_a_compare_and_swap_on_s3(s3):

@@ -3,8 +3,10 @@
 On a local filesystem the bytes go to a uniquely named temporary file in the target's folder,
 are flushed and fsynced, renamed over the target (`os.replace`, atomic within one filesystem),
 and the folder is fsynced so the rename itself survives a crash. Two writers never share a
-temporary name. On an object store (an `s3://` UPath) one PUT is already atomic: the object is
-written in one request, and a reader sees the old object or the new one.
+temporary name. On an object store (an `s3://` UPath) one PUT is already atomic: the bytes are
+collected in memory and sent in one request (a multipart upload only for files over 100 MB,
+which the store also makes visible at once, on completion), so a reader sees the old object or
+the new one, and a write that fails half-way sends nothing.
 
 `replace_if_unchanged` adds a compare-and-swap for small files that several writers may replace
 (a table's manifest): locally an exclusive `flock` on a lock file beside the target serialises
@@ -16,6 +18,7 @@ so the store itself refuses a write over a version the writer did not read.
 from __future__ import annotations
 
 import fcntl
+import io
 import os
 import tempfile
 from collections.abc import Callable
@@ -32,8 +35,9 @@ def is_local(path: UPath | Path) -> bool:
 def write_atomically(path: UPath | Path, write: Callable[[BinaryIO], None]) -> None:
     """Call `write` with a binary file that becomes `path` only once it is complete."""
     if not is_local(path):
-        with path.open("wb") as file:
-            write(file)
+        buffer = io.BytesIO()
+        write(buffer)
+        path.fs.pipe_file(path.path, buffer.getvalue())
         return
     target = Path(path.path if isinstance(path, UPath) else path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -79,8 +83,13 @@ def replace_if_unchanged(path: UPath | Path, expected: bytes | None, content: by
 
 
 def read_or_none(path: UPath | Path) -> bytes | None:
+    """The whole file as it is now (None if there is none), in one read: one GET on an object store.
+
+    (A buffered S3 file pins the ETag of its first read and fails if a writer replaces the object
+    between two reads; a single GET sees one version, old or new.)
+    """
     try:
-        return path.read_bytes()
+        return path.read_bytes() if is_local(path) else path.fs.cat_file(path.path)
     except FileNotFoundError:
         return None
 

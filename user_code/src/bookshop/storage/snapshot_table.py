@@ -39,7 +39,7 @@ from upath import UPath
 
 from bookshop.logic.incremental import KEY, apply_changes, count_rows, current_rows
 from bookshop.metadata import preview
-from bookshop.storage.atomic import replace_if_unchanged
+from bookshop.storage.atomic import read_or_none, replace_if_unchanged
 from bookshop.storage.parquet import write_parquet_atomically
 
 if TYPE_CHECKING:
@@ -89,10 +89,8 @@ class SnapshotTable:
         self.keep_unreferenced = keep_unreferenced
 
     def manifest(self) -> Manifest | None:
-        try:
-            return Manifest.decoded(self.manifest_path.read_bytes())
-        except FileNotFoundError:
-            return None
+        content = read_or_none(self.manifest_path)
+        return Manifest.decoded(content) if content is not None else None
 
     def read(self) -> pd.DataFrame:
         manifest = self.existing_manifest()
