@@ -3,7 +3,8 @@
 import dagster as dg
 
 from bookshop.alerts import FailureWebhook
-from bookshop.files import ExportDirectory, IncomingOrderFiles
+from bookshop.files import ExportDirectory
+from bookshop.incoming_files import IncomingOrderFiles
 from bookshop.mysql import MySQLResource
 from bookshop.parquet_io_manager import ParquetIOManager
 from bookshop.snapshot_table import SnapshotTableIOManager
