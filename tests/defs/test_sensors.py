@@ -57,7 +57,7 @@ def test_a_new_file_gets_one_run_keyed_by_name_size_and_time(definitions, incomi
     [request] = result.run_requests
     assert request.run_key == f"a.csv:{path.stat().st_size}:{path.stat().st_mtime_ns}"
     assert request.run_config["ops"] == {"load_order_files": {"config": {"file_names": ["a.csv"]}}}
-    assert json.loads(result.cursor) == {"a.csv": request.run_key}
+    assert json.loads(result.cursor) == {"a.csv": [request.run_key, request.run_key, 0]}
 
 
 def test_a_burst_is_batched_oldest_first_up_to_the_file_cap(code_location_env, monkeypatch, incoming):
@@ -75,6 +75,7 @@ def test_a_burst_is_batched_oldest_first_up_to_the_file_cap(code_location_env, m
     assert len({request.run_key for request in result.run_requests}) == 3
     assert result.run_requests[0].tags["bookshop/order_files"] == "2"
     assert look(defs(), incoming).run_requests[0].run_key == result.run_requests[0].run_key
+    assert json.loads(result.cursor)["a.csv"][1] == result.run_requests[0].run_key
 
 
 def test_a_batch_is_cut_at_the_byte_cap_and_a_bigger_file_goes_alone(code_location_env, monkeypatch, incoming):
@@ -100,14 +101,39 @@ def test_a_bad_batch_cap_stops_the_load_naming_its_variable(code_location_env, m
     assert f"BOOKSHOP_INCOMING_MAX_FILES_PER_RUN={value!r} must be a whole number of at least 1" in explanation
 
 
-def test_the_same_file_is_not_requested_again(definitions, incoming):
-    drop(incoming, "a.csv")
-    first = look(definitions, incoming)
+def record_run(instance, definitions, run_key, status):
+    """The run the daemon would have made for a request, in the given state."""
+    job = definitions.resolve_job_def("ingest_order_file")
+    return instance.create_run_for_job(job, status=status, tags={"dagster/run_key": run_key})
 
-    again = look(definitions, incoming, cursor=first.cursor)
+
+def test_the_same_file_is_not_requested_again_while_its_run_is_going(definitions, incoming, instance):
+    drop(incoming, "a.csv")
+    first = look(definitions, incoming, instance=instance)
+    record_run(instance, definitions, first.run_requests[0].run_key, dg.DagsterRunStatus.STARTED)
+
+    again = look(definitions, incoming, cursor=first.cursor, instance=instance)
 
     assert not again.run_requests
     assert again.cursor == first.cursor
+
+
+def test_a_file_its_ended_run_never_took_is_requested_again_a_bounded_number_of_times(definitions, incoming, instance):
+    path = drop(incoming, "a.csv")
+    key = f"a.csv:{path.stat().st_size}:{path.stat().st_mtime_ns}"
+    cursor = look(definitions, incoming, instance=instance).cursor
+    run_keys = []
+    for _ in range(5):
+        result = look(definitions, incoming, cursor=cursor, instance=instance)
+        if not result.run_requests:
+            break
+        [request] = result.run_requests
+        record_run(instance, definitions, request.run_key, dg.DagsterRunStatus.FAILURE)
+        run_keys.append(request.run_key)
+        cursor = result.cursor
+
+    assert run_keys == [f"{key}#1", f"{key}#2", f"{key}#3"]
+    assert json.loads(cursor) == {"a.csv": [key, f"{key}#3", 3]}
 
 
 def test_a_replaced_file_and_a_second_file_each_get_requested(definitions, incoming):

@@ -10,7 +10,7 @@ import dagster as dg
 from bookshop import settings
 from bookshop.defs.incoming import OrderFilesConfig, ingest_order_file, run_has_finished
 from bookshop.defs.jobs import source_refresh
-from bookshop.incoming_files import BatchLimits, IncomingOrderFiles, WaitingFile
+from bookshop.incoming_files import BatchLimits, IncomingOrderFiles
 from bookshop.mysql import MySQLResource
 
 # A file modified more recently than this may still be being written: wait for the next tick.
@@ -20,12 +20,17 @@ SETTLE_SECONDS = 5
 ADOPTS_TAG = "bookshop/adopts_claims_of"
 
 
-def batch_run_key(batch: list[WaitingFile]) -> str:
+# A file whose run ended without taking it (its process died before the claim, and no retry
+# took it either) is requested again, at most this many times.
+MAX_REQUESTS_PER_FILE = 3
+
+
+def batch_run_key(request_keys: list[str]) -> str:
     """The same files always make the same key, so a batch is never requested twice."""
-    if len(batch) == 1:
-        return batch[0].key
-    digest = hashlib.sha256("\n".join(file.key for file in batch).encode()).hexdigest()[:20]
-    return f"{len(batch)} files:{digest}"
+    if len(request_keys) == 1:
+        return request_keys[0]
+    digest = hashlib.sha256("\n".join(request_keys).encode()).hexdigest()[:20]
+    return f"{len(request_keys)} files:{digest}"
 
 
 def files_run_request(file_names: list[str], run_key: str, tags: dict[str, str]) -> dg.RunRequest:
@@ -36,26 +41,50 @@ def files_run_request(file_names: list[str], run_key: str, tags: dict[str, str])
     )
 
 
+def runs_have_ended(instance: dg.DagsterInstance, run_key: str) -> bool:
+    """Every run requested under this key (and its retries) has finished, or none was ever made."""
+    runs = instance.get_runs(filters=dg.RunsFilter(tags={"dagster/run_key": run_key}))
+    return all(run.is_finished for run in runs)
+
+
 def request_order_file_batches(
     context: dg.SensorEvaluationContext, incoming: IncomingOrderFiles, limits: BatchLimits
 ) -> dg.SensorResult:
     """Settled new files in batches (one run each), and one run for files a dead run left claimed.
 
-    The cursor maps each waiting file to the key it was requested under.
+    The cursor maps each waiting file to [its key, the run key it was requested under, how many
+    times it was requested again]. A file still waiting after its run ended is requested again.
     """
-    requested: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
+    requested: dict[str, list] = json.loads(context.cursor) if context.cursor else {}
     waiting = incoming.waiting()
     settled_before = time.time_ns() - SETTLE_SECONDS * 1_000_000_000
-    new = [file for file in waiting if file.mtime_ns <= settled_before and requested.get(file.name) != file.key]
+    ended: dict[str, bool] = {}
+    new, again = [], {}
+    for file in waiting:
+        entry = requested.get(file.name)
+        if file.mtime_ns > settled_before:
+            continue
+        if isinstance(entry, list) and entry[0] == file.key:
+            _, run_key, count = entry
+            if count >= MAX_REQUESTS_PER_FILE:
+                continue
+            if run_key not in ended:
+                ended[run_key] = runs_have_ended(context.instance, run_key)
+            if not ended[run_key]:
+                continue
+            again[file.name] = count + 1
+        new.append(file)
     requests = []
     for batch in limits.batches(new):
-        requested.update({file.name: file.key for file in batch})
+        keys = [f"{file.key}#{again[file.name]}" if file.name in again else file.key for file in batch]
+        run_key = batch_run_key(keys)
+        requested.update({file.name: [file.key, run_key, again.get(file.name, 0)] for file in batch})
         tags = {"bookshop/order_files": str(len(batch))}
-        requests.append(files_run_request([file.name for file in batch], batch_run_key(batch), tags))
+        requests.append(files_run_request([file.name for file in batch], run_key, tags))
     for dead_run_id in incoming.claims_of_finished_runs(lambda run_id: abandoned(context.instance, run_id)):
         requests.append(files_run_request([], f"adopt:{dead_run_id}", {ADOPTS_TAG: dead_run_id}))
     still_waiting = {file.name for file in waiting}
-    cursor = json.dumps({name: key for name, key in requested.items() if name in still_waiting}, sort_keys=True)
+    cursor = json.dumps({name: entry for name, entry in requested.items() if name in still_waiting}, sort_keys=True)
     if not requests:
         return dg.SensorResult(skip_reason=f"No new order file in {incoming.directory}", cursor=cursor)
     return dg.SensorResult(run_requests=requests, cursor=cursor)
