@@ -3,7 +3,7 @@
 import dagster as dg
 
 from bookshop.alerts import FailureWebhook
-from bookshop.files import IncomingOrderFiles
+from bookshop.incoming_files import IncomingOrderFiles
 from bookshop.mysql import MySQLResource
 from bookshop.storage.exports import ExportDirectory
 from bookshop.storage.parquet import ParquetIOManager

@@ -1,0 +1,202 @@
+"""Dropped order files under crashes and hostile input: every file ends in processed/ or rejected/,
+and every good order is landed exactly once.
+
+Files are written inside the code server's container onto the shared data volume, as a partner
+delivering to the drop folder would (hidden name, then rename), except the hostile entries that
+cannot be delivered that way (a link, a folder).
+"""
+
+import json
+import shlex
+
+from faults.conftest import kill_container_process
+from support.stack import LOCATION, REPOSITORY, Stack, wait_for
+
+HEADER = "order_id,user_id,book_id,quantity,unit_price,created_at\n"
+IN_PROGRESS = ["QUEUED", "NOT_STARTED", "STARTING", "STARTED", "CANCELING"]
+START_SENSOR = """
+mutation($selector: SensorSelector!) {
+  startSensor(sensorSelector: $selector) { __typename ... on Sensor { sensorState { status } } }
+}
+"""
+RUN_MESSAGES = """
+query($runId: ID!) {
+  logsForRun(runId: $runId, limit: 5000) { ... on EventConnection { events { ... on MessageEvent { message } } } }
+}
+"""
+INGEST_RUNS = """
+query($statuses: [RunStatus!]) {
+  runsOrError(filter: {pipelineName: "ingest_order_file", statuses: $statuses}, limit: 500) {
+    ... on Runs { results { runId status tags { key value } } }
+  }
+}
+"""
+# Creates the files described by the JSON document on its stdin.
+DROP_SCRIPT = """
+import json, os, sys, time
+incoming = "/data/incoming"
+renames = []
+for item in json.load(sys.stdin):
+    name, path = item["name"], os.path.join(incoming, item["name"])
+    if item["kind"] == "link":
+        os.symlink(item["target"], path)
+    elif item["kind"] == "folder":
+        os.mkdir(path)
+    else:
+        hidden = os.path.join(incoming, "." + name + ".part")
+        with open(hidden, "wb") as file:
+            file.write(bytes.fromhex(item["hex"]))
+        renames.append((hidden, path))
+# One burst: every file delivered at the same instant, so one sensor tick sees them all.
+now = time.time()
+for hidden, path in renames:
+    os.utime(hidden, (now, now))
+    os.rename(hidden, path)
+"""
+# Prints every landed order as [source_file, order_id]; os._exit because pyarrow's threads once
+# aborted the interpreter at exit after a correct answer.
+LANDED_SCRIPT = """
+import glob, json, os, sys, pandas
+rows = []
+for path in glob.glob("/data/storage/incoming_orders/*.parquet"):
+    frame = pandas.read_parquet(path, columns=["source_file", "order_id"])
+    rows += frame.values.tolist()
+print(json.dumps(rows))
+sys.stdout.flush()
+os._exit(0)
+"""
+LIST_SCRIPT = """
+import json, os
+def names(folder):
+    return sorted(os.listdir(folder)) if os.path.isdir(folder) else []
+claimed = [n for run in names("/data/incoming/claimed") for slot in names(f"/data/incoming/claimed/{run}")
+           for n in names(f"/data/incoming/claimed/{run}/{slot}")]
+print(json.dumps({"incoming": names("/data/incoming"), "claimed": claimed,
+                  "processed": names("/data/incoming/processed"), "rejected": names("/data/incoming/rejected")}))
+"""
+
+
+def good_file(first_id: int, rows: int) -> str:
+    return HEADER + "".join(
+        f"{first_id + n},{1 + n % 20},{1 + n % 15},1,9.99,2026-11-01T10:00:00Z\n" for n in range(rows)
+    )
+
+
+def drop(stack: Stack, files: list[dict]) -> None:
+    stack.exec("user_code", f"python -c {shlex.quote(DROP_SCRIPT)}", json.dumps(files))
+
+
+def as_file(name: str, content: str | bytes) -> dict:
+    data = content.encode() if isinstance(content, str) else content
+    return {"name": name, "kind": "file", "hex": data.hex()}
+
+
+def folders(stack: Stack) -> dict[str, list[str]]:
+    return json.loads(stack.exec("user_code", "python -", LIST_SCRIPT))
+
+
+def landed_orders(stack: Stack) -> list[tuple[str, int]]:
+    return [tuple(row) for row in json.loads(stack.exec("user_code", "python -", LANDED_SCRIPT))]
+
+
+def ingest_runs(stack: Stack, statuses: list[str] | None = None) -> list[dict]:
+    return stack.graphql(INGEST_RUNS, statuses=statuses)["runsOrError"]["results"]
+
+
+def start_incoming_sensor(stack: Stack) -> None:
+    selector = {
+        "repositoryLocationName": LOCATION,
+        "repositoryName": REPOSITORY,
+        "sensorName": "incoming_orders_sensor",
+    }
+    started = stack.graphql(START_SENSOR, selector=selector)["startSensor"]
+    assert started.get("sensorState", {}).get("status") == "RUNNING", started
+
+
+def wait_until_every_file_is_done(stack: Stack, names: set[str], timeout: float) -> dict[str, list[str]]:
+    def done():
+        listed = folders(stack)
+        waiting = names & (set(listed["incoming"]) | set(listed["claimed"]))
+        return listed if not waiting and not ingest_runs(stack, IN_PROGRESS) else None
+
+    return wait_for(done, timeout, f"{len(names)} dropped files to be processed or rejected", interval=3)
+
+
+def assert_each_good_order_landed_once(stack: Stack, good: dict[str, str]) -> None:
+    landed = [(source, order_id) for source, order_id in landed_orders(stack) if source in good]
+    expected = [(name, int(line.split(",")[0])) for name, text in good.items() for line in text.splitlines()[1:]]
+    assert sorted(landed) == sorted(expected)
+
+
+def test_a_burst_of_good_and_hostile_files_is_all_processed_or_rejected(stack: Stack):
+    start_incoming_sensor(stack)
+    good = {f"f-good-{n:02d}.csv": good_file(700_000 + 100 * n, 50) for n in range(20)}
+    good |= {
+        "f-заказы ß.csv": good_file(702_100, 3),
+        'f-it\'s "quoted" & `odd`.csv': good_file(702_200, 3),
+        "f-..csv": good_file(702_300, 3),
+        "f- spaced -rf .csv": good_file(702_400, 3),
+    }
+    hostile = [
+        as_file("f-empty.csv", b""),
+        as_file("f-binary.csv", bytes(range(256)) * 4),
+        as_file("f-latin1.csv", (HEADER + "702900,1,1,1,1.00,2026-11-01,Müller\n").encode("latin-1")),
+        as_file("f-exponent.csv", HEADER + "702901,1,1,1,1E+1000000,2026-11-01\n"),
+        as_file("f-overflow.csv", HEADER + "702902,99999999999999999999,1,1,1.00,2026-11-01\n"),
+        as_file("f-..\\..\\exports\\user_stats.csv", good_file(702_903, 1)),
+        as_file("f-line\nbreak.csv", good_file(702_904, 1)),
+        {"name": "f-link.csv", "kind": "link", "target": "/data/storage/f-outside.csv"},
+        {"name": "f-x.csv", "kind": "folder"},
+    ]
+    stack.exec("user_code", "cat > /data/storage/f-outside.csv", good_file(702_905, 1))
+    drop(stack, [as_file(name, text) for name, text in good.items()] + hostile)
+    hostile_names = {item["name"] for item in hostile}
+
+    listed = wait_until_every_file_is_done(stack, set(good) | hostile_names, timeout=300)
+
+    assert set(good) <= set(listed["processed"])
+    assert {f"{name}{suffix}" for name in hostile_names for suffix in ("", ".reason.txt")} <= set(listed["rejected"])
+    assert not (set(good) | hostile_names) & set(listed["incoming"] + listed["claimed"])
+    assert_each_good_order_landed_once(stack, good)
+    assert not [order_id for _, order_id in landed_orders(stack) if 702_900 <= order_id <= 702_905]
+
+
+def landed_so_far(stack: Stack, run_id: str) -> int:
+    events = stack.graphql(RUN_MESSAGES, runId=run_id)["logsForRun"]["events"]
+    return sum(event.get("message", "").startswith("Landed ") for event in events)
+
+
+def kill_the_next_ingest_run(stack: Stack, known: set[str], landed_before_kill: int) -> None:
+    """Kill -9 the process of the first ingest run not in `known` once it has landed that many files."""
+    [run] = wait_for(
+        lambda: [r for r in ingest_runs(stack, ["STARTED"]) if r["runId"] not in known],
+        120,
+        "an ingest run to start",
+        interval=0.2,
+    )
+    wait_for(
+        lambda: landed_so_far(stack, run["runId"]) >= landed_before_kill,
+        120,
+        f"{landed_before_kill} file(s) landed by run {run['runId']}",
+        interval=0.2,
+    )
+    kill_container_process(next(tag["value"] for tag in run["tags"] if tag["key"] == "docker/container_id"))
+
+
+def test_killing_an_ingest_run_at_any_point_loses_and_duplicates_no_order(stack: Stack):
+    start_incoming_sensor(stack)
+    # Each point is how many files the run has landed when its process is killed: none (it is
+    # still starting or claiming), the first, most of the batch.
+    for round_number, landed_before_kill in enumerate([0, 1, 8]):
+        first_id = 800_000 + round_number * 1_000_000
+        good = {f"b{round_number}-{n:02d}.csv": good_file(first_id + n * 40_000, 30_000) for n in range(12)}
+        bad = f"b{round_number}-bad.csv"
+        known = {run["runId"] for run in ingest_runs(stack)}
+        drop(stack, [as_file(name, text) for name, text in good.items()] + [as_file(bad, HEADER + "1,2,3,x,1,2\n")])
+
+        kill_the_next_ingest_run(stack, known, landed_before_kill)
+        listed = wait_until_every_file_is_done(stack, {*good, bad}, timeout=420)
+
+        assert set(good) <= set(listed["processed"]), round_number
+        assert bad in listed["rejected"], round_number
+        assert_each_good_order_landed_once(stack, good)
