@@ -2,11 +2,11 @@
 
 import dagster as dg
 
-from bookshop.alerts import FailureWebhook
 from bookshop.files import ExportDirectory, IncomingOrderFiles
 from bookshop.mysql import MySQLResource
 from bookshop.parquet_io_manager import ParquetIOManager
 from bookshop.snapshot_table import SnapshotTableIOManager
+from bookshop.webhook import FailureWebhook
 
 
 @dg.definitions
