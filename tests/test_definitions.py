@@ -38,6 +38,7 @@ SCHEDULES = {
     "analytics_refresh_schedule": ("0 * * * *", "analytics_refresh"),
     "business_hours_analytics": ("0 9-17 * * 1-5", "analytics_refresh"),
     "weekend_processing": ("0 0 * * 0,6", "weekend_batch"),
+    "retention_schedule": ("30 3 * * *", "retention"),
 }
 
 

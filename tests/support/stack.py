@@ -124,12 +124,17 @@ class Stack:
         with urllib.request.urlopen(request, timeout=60) as response:
             return json.load(response)
 
-    def launch_run(self, job: str, assets: list[str] | None = None, port: int | None = None) -> dict[str, Any]:
-        """launchRun as the UI sends it, optionally for some of the job's assets; the mutation's answer."""
+    def launch_run(
+        self, job: str, assets: list[str] | None = None, port: int | None = None, tags: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        """launchRun as the UI sends it, optionally for some of the job's assets and with run tags; the answer."""
         selector: dict[str, Any] = {"repositoryLocationName": LOCATION, "repositoryName": REPOSITORY, "jobName": job}
         if assets:
             selector["assetSelection"] = [{"path": [asset]} for asset in assets]
-        answer = self.graphql_response(port or self.webserver_port, LAUNCH_RUN, params={"selector": selector})
+        params: dict[str, Any] = {"selector": selector}
+        if tags:
+            params["executionMetadata"] = {"tags": [{"key": key, "value": value} for key, value in tags.items()]}
+        answer = self.graphql_response(port or self.webserver_port, LAUNCH_RUN, params=params)
         assert not answer.get("errors"), answer["errors"]
         return answer["data"]["launchRun"]
 

@@ -25,6 +25,19 @@ class MySQLResource(dg.ConfigurableResource):
     database: str
     user: str
     password: str
+    # Every pymysql socket wait is bounded: a MySQL that stops answering (paused, hung, a network
+    # that drops packets) fails the query instead of holding a run slot forever.
+    connect_timeout_seconds: int = 10
+    read_timeout_seconds: int = 60
+    write_timeout_seconds: int = 60
+
+    def timeouts(self) -> dict[str, int]:
+        """pymysql's connect arguments for the three bounds."""
+        return {
+            "connect_timeout": self.connect_timeout_seconds,
+            "read_timeout": self.read_timeout_seconds,
+            "write_timeout": self.write_timeout_seconds,
+        }
 
     def url(self, driver: str = "mysql+pymysql") -> URL:
         return URL.create(
@@ -37,7 +50,7 @@ class MySQLResource(dg.ConfigurableResource):
         )
 
     def engine(self) -> Engine:
-        return create_engine(self.url(), pool_pre_ping=True, connect_args={"connect_timeout": 10})
+        return create_engine(self.url(), pool_pre_ping=True, connect_args=self.timeouts())
 
     def rows(self, query: str, **params: object) -> list[Row]:
         """A small query with bound parameters, through SQLAlchemy: its rows, no DataFrame."""
@@ -60,7 +73,10 @@ class MySQLResource(dg.ConfigurableResource):
             user=self.user,
             password=self.password,
             database=self.database,
-            connect_timeout=10,
+            **self.timeouts(),
         ).close()
+        # connectorx's MySQL driver takes no read or write timeout (its URL refuses `read_timeout`),
+        # and a server-side statement limit does not help when the server stops answering: this
+        # read is bounded by the run's maximum run time (`run_monitoring.max_runtime_seconds`).
         arrow = connectorx.read_sql(self.url("mysql").render_as_string(hide_password=False), query, return_type="arrow")
         return arrow.to_pandas()

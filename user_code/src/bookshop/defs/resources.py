@@ -2,12 +2,12 @@
 
 import dagster as dg
 
-from bookshop.alerts import FailureWebhook
 from bookshop.incoming_files import IncomingOrderFiles
 from bookshop.mysql import MySQLResource
 from bookshop.storage.exports import ExportDirectory
 from bookshop.storage.parquet import ParquetIOManager
 from bookshop.storage.snapshot_table import SnapshotTableIOManager, SnapshotTables
+from bookshop.webhook import FailureWebhook
 
 
 @dg.definitions

@@ -1,0 +1,60 @@
+"""Alerts at least once: a failure alert owed while the webhook receiver is down is POSTed once
+the receiver is back, exactly once, from the queue the alert sensor keeps in its cursor."""
+
+import json
+import time
+from typing import Any
+
+from support.stack import LOCATION, REPOSITORY, Stack, wait_for
+
+SENSOR_TICKS = """
+query($selector: SensorSelector!) {
+  sensorOrError(sensorSelector: $selector) {
+    ... on Sensor { sensorState { ticks(limit: 50) { status skipReason } } }
+    ... on PythonError { message }
+  }
+}
+"""
+SELECTOR = {"repositoryLocationName": LOCATION, "repositoryName": REPOSITORY, "sensorName": "run_failure_alert_sensor"}
+
+
+def alerts_for(stack: Stack, run_id: str) -> list[dict[str, Any]]:
+    lines = stack.exec("webhook_receiver", "cat /tmp/alerts.jsonl 2>/dev/null || true").splitlines()
+    return [alert for alert in map(json.loads, filter(str.strip, lines)) if alert["run_id"] == run_id]
+
+
+def tick_messages(stack: Stack) -> str:
+    sensor = stack.graphql(SENSOR_TICKS, selector=SELECTOR)["sensorOrError"]
+    assert "sensorState" in sensor, sensor
+    return "\n".join(tick["skipReason"] or "" for tick in sensor["sensorState"]["ticks"])
+
+
+def failed_run(stack: Stack) -> str:
+    """A run of source_refresh made to fail by stopping MySQL for it; MySQL is back at the end."""
+    stack.compose("stop", "mysql")
+    try:
+        launched = stack.launch_run("source_refresh", ["mysql_users"])
+        assert launched["__typename"] == "LaunchRunSuccess", launched
+        run = stack.wait_until_finished(launched["run"]["runId"], timeout=240)
+    finally:
+        stack.compose("up", "--detach", "--wait", "mysql")
+    assert run["status"] == "FAILURE", run
+    return run["runId"]
+
+
+def test_an_alert_owed_while_the_receiver_is_down_arrives_exactly_once_when_it_is_back(stack: Stack):
+    stack.compose("stop", "webhook_receiver")
+    try:
+        run_id = failed_run(stack)
+        # The sensor tried, failed, and keeps the alert for a later tick.
+        wait_for(lambda: f"{run_id}: POST 1 of 10 failed" in tick_messages(stack), 120, "a failed POST")
+    finally:
+        stack.compose("start", "webhook_receiver")
+
+    wait_for(lambda: alerts_for(stack, run_id), 300, f"the alert for run {run_id}", interval=5)
+    assert f"{run_id}: delivered" in tick_messages(stack)
+    # Two more ticks (30 s apart): nothing is sent again.
+    time.sleep(65)
+    [alert] = alerts_for(stack, run_id)
+    assert alert["job"] == "source_refresh"
+    assert alert["url"].endswith(f"/runs/{run_id}")
