@@ -105,13 +105,20 @@ class Stack:
     viewer: tuple[str, str] = (VIEWER_USER, "")
 
     # ---- docker compose ------------------------------------------------------------------
-    def compose(self, *args: str, input: str | None = None, timeout: float = 600, check: bool = True):
+    def compose(
+        self,
+        *args: str,
+        input: str | None = None,
+        timeout: float = 600,
+        check: bool = True,
+        env: dict[str, str] | None = None,
+    ):
         command = [
             "docker", "compose", "--project-name", self.project, "--env-file", str(self.env_file),
             "-f", str(ROOT / "docker-compose.yml"), "-f", str(HERE / "compose.test.yml"), *args,
         ]  # fmt: skip
         result = subprocess.run(
-            command, cwd=ROOT, env=self.env, input=input, capture_output=True, text=True, timeout=timeout
+            command, cwd=ROOT, env=env or self.env, input=input, capture_output=True, text=True, timeout=timeout
         )
         if check and result.returncode != 0:
             output = f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}"

@@ -35,7 +35,11 @@ def wiring(name: str, meaning: str, run: bool = False) -> Variable:
 
 VARIABLES: tuple[Variable, ...] = (
     # ---- compose and images
-    setting("COMPOSE_PROJECT_NAME", "bookshop", "prefix of containers, volumes and the network; run containers find the network and volumes through it"),
+    setting(
+        "COMPOSE_PROJECT_NAME",
+        "bookshop",
+        "prefix of containers, volumes and the network; run containers find the network and volumes through it",
+    ),
     setting("BOOKSHOP_USER_CODE_IMAGE", "bookshop-user-code", "image of the code server and of every run container"),
     setting("BOOKSHOP_DAGSTER_IMAGE", "bookshop-dagster", "image of the webservers, the daemon and the migration"),
     setting("BOOKSHOP_PROXY_IMAGE", "bookshop-proxy", "image of the login proxy (nginx with htpasswd)"),
@@ -46,24 +50,62 @@ VARIABLES: tuple[Variable, ...] = (
     setting("DAGSTER_WEBSERVER_PORT", "3000", "host port of the operator entry"),
     setting("DAGSTER_WEBSERVER_READONLY_PORT", "3001", "host port of the viewer entry"),
     setting("BOOKSHOP_OPERATOR_USER", "operator", "operators' login name"),
-    setting("BOOKSHOP_OPERATOR_PASSWORD", "", "operators' password; empty: generated on the first start, kept on a volume"),
-    setting("BOOKSHOP_OPERATOR_PASSWORD_FILE", "/dev/null", "host file holding the operators' password instead (readable by uid 101)"),
+    setting(
+        "BOOKSHOP_OPERATOR_PASSWORD", "", "operators' password; empty: generated on the first start, kept on a volume"
+    ),
+    setting(
+        "BOOKSHOP_OPERATOR_PASSWORD_FILE",
+        "/dev/null",
+        "host file holding the operators' password instead (readable by uid 101)",
+    ),
     setting("BOOKSHOP_VIEWER_USER", "viewer", "viewers' (ops teams') login name"),
     setting("BOOKSHOP_VIEWER_PASSWORD", "", "viewers' password; empty: generated on the first start, kept on a volume"),
-    setting("BOOKSHOP_VIEWER_PASSWORD_FILE", "/dev/null", "host file holding the viewers' password instead (readable by uid 101)"),
-    setting("BOOKSHOP_TLS_DIR", "./proxy/tls", "folder with cert.pem and key.pem: both entries speak HTTPS; none there: HTTP"),
-    setting("DAGSTER_WEBSERVER_PUBLIC_URL", "http://localhost:3000", "the UI's address as people reach it, for links in failure alerts"),
+    setting(
+        "BOOKSHOP_VIEWER_PASSWORD_FILE",
+        "/dev/null",
+        "host file holding the viewers' password instead (readable by uid 101)",
+    ),
+    setting(
+        "BOOKSHOP_TLS_DIR",
+        "./proxy/tls",
+        "folder with cert.pem and key.pem: both entries speak HTTPS; none there: HTTP",
+    ),
+    setting(
+        "DAGSTER_WEBSERVER_PUBLIC_URL",
+        "http://localhost:3000",
+        "the UI's address as people reach it, for links in failure alerts",
+    ),
     # ---- Docker engine
-    setting("DOCKER_SOCKET", "/var/run/docker.sock", "the Docker engine's socket; only the two socket proxies mount it"),
+    setting(
+        "DOCKER_SOCKET", "/var/run/docker.sock", "the Docker engine's socket; only the two socket proxies mount it"
+    ),
     wiring("DOCKER_HOST", "the socket proxy that the run launcher of the daemon or webserver talks to"),
     # ---- Dagster's instance (Postgres)
-    setting("DAGSTER_POSTGRES_USER", "dagster", "Dagster's Postgres account: owns the instance's database, no superuser", run=True),
+    setting(
+        "DAGSTER_POSTGRES_USER",
+        "dagster",
+        "Dagster's Postgres account: owns the instance's database, no superuser",
+        run=True,
+    ),
     setting("DAGSTER_POSTGRES_PASSWORD", "dagster-local-only", "its password", run=True),
     setting("DAGSTER_POSTGRES_DB", "dagster", "the instance's database", run=True),
-    setting("DAGSTER_POSTGRES_VIEWER_USER", "dagster_viewer", "the read-only webserver's Postgres account: reads the instance, writes nothing"),
+    setting(
+        "DAGSTER_POSTGRES_VIEWER_USER",
+        "dagster_viewer",
+        "the read-only webserver's Postgres account: reads the instance, writes nothing",
+    ),
     setting("DAGSTER_POSTGRES_VIEWER_PASSWORD", "dagster-viewer-local-only", "its password"),
-    setting("POSTGRES_ADMIN_PASSWORD", "postgres-admin-local-only", "password of Postgres's superuser, reachable only from inside its container"),
-    setting("DAGSTER_MAX_CONCURRENT_RUNS", "4", "runs executing at once (each a container); more wait in the queue", run=True),
+    setting(
+        "POSTGRES_ADMIN_PASSWORD",
+        "postgres-admin-local-only",
+        "password of Postgres's superuser, reachable only from inside its container",
+    ),
+    setting(
+        "DAGSTER_MAX_CONCURRENT_RUNS",
+        "4",
+        "runs executing at once (each a container); more wait in the queue",
+        run=True,
+    ),
     wiring("DAGSTER_POSTGRES_HOST", "the Postgres service", run=True),
     wiring("DAGSTER_POSTGRES_PORT", "its port", run=True),
     wiring("DAGSTER_RUN_NETWORK", "the compose network that run containers join", run=True),
@@ -71,7 +113,9 @@ VARIABLES: tuple[Variable, ...] = (
     wiring("POSTGRES_PASSWORD", "its password (POSTGRES_ADMIN_PASSWORD)"),
     # ---- bookshop source data (MySQL)
     setting("MYSQL_ROOT_PASSWORD", "root-local-only", "root password of the bundled MySQL, for an administrator"),
-    setting("MYSQL_ROOT_HOST", "localhost", "where root may log in from; localhost: from inside the MySQL container only"),
+    setting(
+        "MYSQL_ROOT_HOST", "localhost", "where root may log in from; localhost: from inside the MySQL container only"
+    ),
     setting("MYSQL_READER_USER", "bookshop_reader", "the pipeline's account, SELECT on shop.* only"),
     setting("MYSQL_READER_PASSWORD", "bookshop-reader-local-only", "its password"),
     setting("BOOKSHOP_MYSQL_HOST", "mysql", "where the pipeline reads from", run=True),
@@ -93,7 +137,9 @@ VARIABLES: tuple[Variable, ...] = (
     setting("BUSINESS_HOURS_ANALYTICS_CRON", "0 9-17 * * 1-5", "cron of business_hours_analytics", run=True),
     setting("WEEKEND_PROCESSING_CRON", "0 0 * * 0,6", "cron of weekend_processing", run=True),
     # ---- alerts
-    setting("BOOKSHOP_ALERT_WEBHOOK_URL", "", "receives a JSON POST for every failed run (code server only); empty: off"),
+    setting(
+        "BOOKSHOP_ALERT_WEBHOOK_URL", "", "receives a JSON POST for every failed run (code server only); empty: off"
+    ),
     # ---- the code server
     wiring("DAGSTER_GRPC_HOST", "address the code server listens on"),
     wiring("DAGSTER_GRPC_PORT", "its port"),
