@@ -47,6 +47,9 @@ class Stack:
                 "DAGSTER_WEBSERVER_PUBLIC_URL": f"http://127.0.0.1:{port}",
                 "DAGSTER_POSTGRES_PASSWORD": f"pg-{secrets.token_hex(8)}",
                 "MYSQL_ROOT_PASSWORD": f"root-{secrets.token_hex(8)}",
+                # The benchmark reads the source as an administrator, from the host.
+                "MYSQL_ROOT_HOST": "%",
+                "BOOKSHOP_OPERATOR_PASSWORD": f"operator-{secrets.token_hex(8)}",
                 "MYSQL_READER_PASSWORD": f"reader-{secrets.token_hex(8)}",
                 "BOOKSHOP_SCHEDULES_RUNNING": "false",
             }

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, HttpCredentials, Locator, Page, expect, sync_playwright
 
 from support.stack import LOCATION, REPOSITORY, ROOT, Stack, wait_for
 
@@ -67,9 +67,6 @@ mutation($id: String!) {
 """
 # The UI loads a page's parts in separate requests, slower while a run container starts.
 expect.set_options(timeout=30_000)
-# Dagster's UI asks a new user on localhost to join its community, in a dialog over the page. It
-# remembers a dismissal in the browser's localStorage: set before any page loads, it never shows.
-SKIP_COMMUNITY_DIALOG = "window.localStorage.setItem('communityNux', '\"1\"')"
 
 
 # ---- fixtures and helpers ------------------------------------------------------------------
@@ -102,12 +99,23 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-US", timezone_id="UTC")
-    context.add_init_script(SKIP_COMMUNITY_DIALOG)
+def page(browser: Browser, stack: Stack) -> Iterator[Page]:
+    """Signed in as an operator (who may use the viewer entry too), on both entries."""
+    context = browser.new_context(
+        viewport={"width": 1400, "height": 900},
+        locale="en-US",
+        timezone_id="UTC",
+        http_credentials=login(*stack.operator),
+    )
     page = context.new_page()
     yield page
     context.close()
+
+
+def login(user: str, password: str) -> HttpCredentials:
+    """Basic credentials sent with every request, WebSocket handshakes included (as a browser does
+    once a person has signed in), instead of only after a 401."""
+    return {"username": user, "password": password, "send": "always"}
 
 
 def ui(port: int, path: str) -> str:

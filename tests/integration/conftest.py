@@ -81,7 +81,12 @@ def shop_database() -> ShopDatabase:
         yield ShopDatabase(url.host or "127.0.0.1", url.port or 3306, password, url)
         return
     project = f"bookshop-it-{uuid.uuid4().hex[:8]}"
-    passwords = {"MYSQL_READER_PASSWORD": password, "MYSQL_ROOT_PASSWORD": f"root-{uuid.uuid4().hex[:12]}"}
+    # Root logs in from the host here (to load and change the source); the deployment keeps it local.
+    passwords = {
+        "MYSQL_READER_PASSWORD": password,
+        "MYSQL_ROOT_PASSWORD": f"root-{uuid.uuid4().hex[:12]}",
+        "MYSQL_ROOT_HOST": "%",
+    }
     try:
         compose(project, passwords, "up", "--detach", "--wait", "mysql")
         host, port = compose(project, passwords, "port", "mysql", "3306").strip().rsplit(":", 1)

@@ -4,10 +4,16 @@
 of its own: `docker-compose.yml` exactly as users run it, plus `compose.test.yml` (MySQL on an
 ephemeral loopback port for the SQL cross-check, and a webhook receiver for failure alerts).
 Settings that differ from the defaults: random passwords (proving they flow from the environment),
-free ports for both webservers, the daily refresh schedule retimed to every minute, alerts POSTed
-to the receiver. Each test suite that needs a stack (e2e, faults, security) starts its own.
+free ports for both entries of the login proxy, the daily refresh schedule retimed to every
+minute, alerts POSTed to the receiver. Each test suite that needs a stack (e2e, faults, security)
+starts its own.
+
+Everything goes through the login proxy, as people do: the operator entry (webserver_port) as
+the operator, whose password the test sets; the viewer entry (readonly_port) as the viewer, whose
+password the proxy generates on its first start and the harness reads as the operator guide says.
 """
 
+import base64
 import contextlib
 import json
 import os
@@ -16,6 +22,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -23,12 +30,19 @@ from pathlib import Path
 from typing import Any
 
 from dagster_graphql import DagsterGraphQLClient
+from requests.auth import HTTPBasicAuth
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 # Images are tagged apart from a developer's own (`latest`); several checkouts can test side by side.
 IMAGE_TAG = os.environ.get("BOOKSHOP_TEST_IMAGE_TAG", "test")
-SERVICES = ("mysql", "postgres", "user_code", "webserver", "webserver_readonly", "daemon")
+SERVICES = (
+    "mysql", "postgres", "user_code", "webserver", "webserver_readonly", "daemon",
+    "proxy", "docker_api_daemon", "docker_api_webserver",
+)  # fmt: skip
+OPERATOR_USER = "operator"
+VIEWER_USER = "viewer"
+GENERATED_PASSWORD = "/var/lib/bookshop-proxy/{role}.password"
 LOCATION = "bookshop"
 REPOSITORY = "__repository__"
 # The failure sensor POSTs here: the receiver of compose.test.yml, on the stack's own network.
@@ -56,6 +70,22 @@ query($runId: ID!) {
 """
 
 
+@dataclass(frozen=True)
+class Answer:
+    """One HTTP answer, whatever its status."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def basic_auth(credentials: tuple[str, str]) -> str:
+    return "Basic " + base64.b64encode(":".join(credentials).encode()).decode()
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -70,15 +100,25 @@ class Stack:
     webserver_port: int
     readonly_port: int
     timings: dict[str, float] = field(default_factory=lambda: TIMINGS)
+    # (user, password) of each role; the viewer's is read from the proxy once it is up.
+    operator: tuple[str, str] = (OPERATOR_USER, "")
+    viewer: tuple[str, str] = (VIEWER_USER, "")
 
     # ---- docker compose ------------------------------------------------------------------
-    def compose(self, *args: str, input: str | None = None, timeout: float = 600, check: bool = True):
+    def compose(
+        self,
+        *args: str,
+        input: str | None = None,
+        timeout: float = 600,
+        check: bool = True,
+        env: dict[str, str] | None = None,
+    ):
         command = [
             "docker", "compose", "--project-name", self.project, "--env-file", str(self.env_file),
             "-f", str(ROOT / "docker-compose.yml"), "-f", str(HERE / "compose.test.yml"), *args,
         ]  # fmt: skip
         result = subprocess.run(
-            command, cwd=ROOT, env=self.env, input=input, capture_output=True, text=True, timeout=timeout
+            command, cwd=ROOT, env=env or self.env, input=input, capture_output=True, text=True, timeout=timeout
         )
         if check and result.returncode != 0:
             output = f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
@@ -90,6 +130,8 @@ class Stack:
 
     def up(self) -> None:
         self.compose("up", "--detach", "--wait", "--wait-timeout", "300")
+        generated = self.exec("proxy", f"cat {GENERATED_PASSWORD.format(role='viewer')}").strip()
+        self.viewer = (self.viewer[0], generated)
 
     def services(self) -> dict[str, dict[str, Any]]:
         output = self.compose("ps", "--all", "--format", "json").stdout
@@ -105,9 +147,38 @@ class Stack:
         host, port = self.compose("port", "mysql", "3306").stdout.strip().rsplit(":", 1)
         return host, int(port)
 
+    # ---- HTTP through the proxy ------------------------------------------------------------
+    def credentials(self, port: int) -> tuple[str, str]:
+        """The role each entry is for: the viewer on the viewer entry, the operator elsewhere."""
+        return self.viewer if port == self.readonly_port else self.operator
+
+    def http(
+        self,
+        port: int,
+        path: str,
+        *,
+        method: str = "GET",
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        credentials: tuple[str, str] | None = None,
+        signed_in: bool = True,
+    ) -> Answer:
+        """One request to an entry of the proxy, as its role (or as `credentials`, or anonymous)."""
+        sent = dict(headers or {})
+        if signed_in:
+            sent["Authorization"] = basic_auth(credentials or self.credentials(port))
+        request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=body, headers=sent, method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return Answer(response.status, dict(response.headers), response.read())
+        except urllib.error.HTTPError as error:
+            return Answer(error.code, dict(error.headers), error.read())
+
     # ---- GraphQL -------------------------------------------------------------------------
     def client(self) -> DagsterGraphQLClient:
-        return DagsterGraphQLClient("127.0.0.1", port_number=self.webserver_port, timeout=60)
+        return DagsterGraphQLClient(
+            "127.0.0.1", port_number=self.webserver_port, timeout=60, auth=HTTPBasicAuth(*self.operator)
+        )
 
     def graphql(self, query: str, **variables: Any) -> dict[str, Any]:
         body = self.graphql_response(self.webserver_port, query, **variables)
@@ -115,14 +186,11 @@ class Stack:
         return body["data"]
 
     def graphql_response(self, port: int, query: str, **variables: Any) -> dict[str, Any]:
-        """The whole answer of one webserver's GraphQL API (data and errors), by its port."""
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{port}/graphql",
-            data=json.dumps({"query": query, "variables": variables}).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return json.load(response)
+        """The whole answer of one webserver's GraphQL API (data and errors), by its entry's port."""
+        body = json.dumps({"query": query, "variables": variables}).encode()
+        answer = self.http(port, "/graphql", method="POST", body=body, headers={"Content-Type": "application/json"})
+        assert answer.status == 200, f"{answer.status}: {answer.body[:2000]!r}"
+        return answer.json()
 
     def launch_run(
         self, job: str, assets: list[str] | None = None, port: int | None = None, tags: dict[str, str] | None = None
@@ -178,12 +246,16 @@ def started_stack(suite: str) -> Iterator[Stack]:
         "DAGSTER_WEBSERVER_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "BOOKSHOP_ALERT_WEBHOOK_URL": WEBHOOK_URL,
         "DAGSTER_POSTGRES_PASSWORD": f"pg-{secrets.token_hex(8)}",
+        "DAGSTER_POSTGRES_VIEWER_PASSWORD": f"pg-viewer-{secrets.token_hex(8)}",
+        "POSTGRES_ADMIN_PASSWORD": f"pg-admin-{secrets.token_hex(8)}",
+        "BOOKSHOP_OPERATOR_PASSWORD": f"operator-{secrets.token_hex(8)}",
         "MYSQL_ROOT_PASSWORD": f"root-{secrets.token_hex(8)}",
         "MYSQL_READER_PASSWORD": f"reader-{secrets.token_hex(8)}",
         "DAILY_REFRESH_SCHEDULE_CRON": "* * * * *",
         "BOOKSHOP_SCHEDULES_RUNNING": "false",
     }
     stack = Stack(f"bookshop-{suite}-{os.getpid()}", env, env_file, port, readonly_port)
+    stack.operator = (OPERATOR_USER, env["BOOKSHOP_OPERATOR_PASSWORD"])
     try:
         started = time.monotonic()
         stack.compose("build", timeout=1800)

@@ -1,0 +1,104 @@
+"""The Docker engine is root on the host: who reaches it, and for what."""
+
+import json
+import subprocess
+
+import pytest
+
+from support.stack import Stack
+
+# Each Docker API call, tried with the docker SDK from inside a container, as its run launcher
+# would make it; prints {call: "allowed" | HTTP status | error}.
+ATTEMPTS = """
+import json, sys, urllib.request, urllib.error
+import docker
+client = docker.from_env()
+target = sys.argv[1]
+results = {}
+def attempt(name, call):
+    try:
+        call()
+        results[name] = "allowed"
+    except docker.errors.APIError as error:
+        results[name] = error.status_code
+    except Exception as error:
+        results[name] = type(error).__name__
+def raw(method, path):
+    host = client.api.base_url.replace("http+docker://", "http://")
+    try:
+        request = urllib.request.Request(host + path, method=method, data=b"{}")
+        with urllib.request.urlopen(request) as answer:
+            return answer.status
+    except urllib.error.HTTPError as error:
+        return error.code
+attempt("version", client.version)
+attempt("inspect", lambda: client.containers.get(target))
+if sys.argv[2] == "try-create":  # the daemon may create: its container would be real
+    attempt("create", lambda: client.containers.create("nginx:1.27", "true", privileged=True, volumes=["/:/host"]))
+attempt("exec", lambda: client.api.exec_create(target, "id"))
+attempt("list containers", lambda: client.containers.list())
+attempt("images", lambda: client.images.list())
+attempt("pull", lambda: client.images.pull("busybox", tag="latest"))
+attempt("volumes", lambda: client.volumes.list())
+attempt("swarm", lambda: client.swarm.attrs)
+attempt("info", client.info)
+attempt("kill", lambda: client.api.kill(target))
+results["create (no version)"] = raw("POST", "/containers/create")
+results["create (dot segments)"] = raw("POST", "/v1.41/containers/" + target + "/json/../../create")
+results["create (encoded)"] = raw("POST", "/v1.41/containers/%63reate")
+print(json.dumps(results))
+"""
+REFUSED_TO_BOTH = ("exec", "list containers", "images", "pull", "volumes", "swarm", "info", "kill")
+REFUSED_RAW = ("create (no version)", "create (dot segments)", "create (encoded)")
+
+
+def attempts_from(stack: Stack, service: str, try_create: bool) -> dict[str, object]:
+    target = stack.container_id("postgres")
+    container = stack.container_id(service)
+    result = subprocess.run(
+        ["docker", "exec", "-i", container, "python", "-", target, "try-create" if try_create else "-"],
+        input=ATTEMPTS, capture_output=True, text=True, check=True, timeout=120,
+    )  # fmt: skip
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_the_webserver_may_inspect_and_stop_only(stack: Stack):
+    results = attempts_from(stack, "webserver", try_create=True)
+    assert results["version"] == "allowed" and results["inspect"] == "allowed"
+    refused = ("create", *REFUSED_TO_BOTH, *REFUSED_RAW)
+    assert {name: results[name] for name in refused} == dict.fromkeys(refused, 403)
+
+
+def test_the_daemon_may_not_exec_pull_or_list(stack: Stack):
+    results = attempts_from(stack, "daemon", try_create=False)
+    assert results["version"] == "allowed" and results["inspect"] == "allowed"
+    refused = (*REFUSED_TO_BOTH, "create (no version)", "create (dot segments)", "create (encoded)")
+    assert {name: results[name] for name in refused} == dict.fromkeys(refused, 403)
+
+
+def test_the_read_only_webserver_has_no_docker_at_all(stack: Stack):
+    script = (
+        "import os, socket\n"
+        "print(sorted(name for name in os.environ if 'DOCKER' in name))\n"
+        "print(os.path.exists('/var/run/docker.sock'))\n"
+        "for host in ('docker_api_webserver', 'docker_api_daemon'):\n"
+        "    try:\n"
+        "        socket.getaddrinfo(host, 2375); print('reached', host)\n"
+        "    except OSError: print('unknown', host)\n"
+    )
+    output = stack.exec("webserver_readonly", "python -", input=script).split("\n")
+    assert output[:4] == ["[]", "False", "unknown docker_api_webserver", "unknown docker_api_daemon"]
+
+
+@pytest.mark.parametrize("service", ["user_code", "webserver_readonly", "webserver", "daemon", "proxy"])
+def test_only_the_socket_proxies_mount_the_docker_socket(stack: Stack, service: str):
+    def mounts(name: str) -> list[str]:
+        inspected = subprocess.run(
+            ["docker", "inspect", "--format", "{{json .Mounts}}", stack.container_id(name)],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        return [mount["Destination"] for mount in json.loads(inspected)]
+
+    assert not [mount for mount in mounts(service) if mount.endswith("docker.sock")]
+    assert "/var/run/docker.sock" in mounts("docker_api_daemon")
+    assert "/var/run/docker.sock" in mounts("docker_api_webserver")

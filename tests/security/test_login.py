@@ -1,0 +1,158 @@
+"""The login proxy: nobody reaches a UI without a password, each role only its own entry."""
+
+import json
+import ssl
+import subprocess
+import tempfile
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+import yaml
+
+from support.stack import ROOT, SERVICES, Stack, basic_auth, free_port, wait_for
+
+QUERY = json.dumps({"query": "{ version }"}).encode()
+JSON = {"Content-Type": "application/json"}
+
+
+@pytest.mark.parametrize("entry", ["operator", "viewer"])
+def test_no_credentials_no_ui(stack: Stack, entry: str):
+    port = stack.webserver_port if entry == "operator" else stack.readonly_port
+    for path in ("/", "/runs", "/graphql", "/server_info"):
+        answer = stack.http(port, path, signed_in=False)
+        assert answer.status == 401, (path, answer.status)
+        assert answer.headers["WWW-Authenticate"].startswith("Basic realm=")
+    posted = stack.http(port, "/graphql", method="POST", body=QUERY, headers=JSON, signed_in=False)
+    assert posted.status == 401
+    wrong = stack.http(port, "/graphql", method="POST", body=QUERY, headers=JSON, credentials=(entry, "guess"))
+    assert wrong.status == 401
+
+
+def test_each_role_signs_in_on_its_entry_and_a_viewer_not_on_the_operators(stack: Stack):
+    assert stack.http(stack.webserver_port, "/server_info").status == 200
+    assert stack.http(stack.readonly_port, "/server_info").status == 200
+    assert stack.http(stack.readonly_port, "/server_info", credentials=stack.operator).status == 200
+    assert stack.http(stack.webserver_port, "/server_info", credentials=stack.viewer).status == 401
+
+
+def test_the_viewers_password_was_generated_and_the_log_says_how_to_read_it(stack: Stack):
+    assert len(stack.viewer[1]) >= 24
+    logs = stack.compose("logs", "--no-color", "proxy").stdout
+    assert "docker compose exec proxy cat /var/lib/bookshop-proxy/viewer.password" in logs
+    assert stack.viewer[1] not in logs and stack.operator[1] not in logs
+    # The operator's password came from the environment: nothing generated for it.
+    assert "/var/lib/bookshop-proxy/operator.password" not in logs
+
+
+def test_no_password_in_plain_text_in_the_proxy_image_or_its_configuration(stack: Stack):
+    rendered = stack.exec("proxy", "cat /tmp/bookshop/operator.htpasswd /tmp/bookshop/viewer.htpasswd")
+    lines = dict(line.split(":", 1) for line in rendered.split())
+    assert set(lines) == {stack.operator[0], stack.viewer[0]}
+    assert all(hashed.startswith("$2y$") for hashed in lines.values()), "bcrypt hashes"
+    assert stack.operator[1] not in rendered and stack.viewer[1] not in rendered
+    inspected = subprocess.run(
+        ["docker", "inspect", stack.container_id("proxy")], capture_output=True, text=True, check=True
+    ).stdout
+    assert stack.viewer[1] not in inspected  # generated: kept on the volume only
+
+
+def test_security_headers_on_every_answer(stack: Stack):
+    for answer in (
+        stack.http(stack.webserver_port, "/server_info"),
+        stack.http(stack.readonly_port, "/", signed_in=False),
+    ):
+        headers = {name.lower(): value for name, value in answer.headers.items()}
+        assert headers["x-frame-options"] == "DENY"
+        assert headers["content-security-policy"] == "frame-ancestors 'none'"
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"] == "same-origin"
+        assert headers["server"] == "nginx", "no version"
+
+
+def test_the_first_visit_is_quiet(stack: Stack):
+    assert stack.graphql("{ shouldShowNux }") == {"shouldShowNux": False}
+
+
+def test_only_the_proxy_publishes_a_port(stack: Stack):
+    services = stack.services()
+    published = {
+        name: {(p["URL"], p["PublishedPort"]) for p in row.get("Publishers") or [] if p.get("PublishedPort")}
+        for name, row in services.items()
+    }
+    assert published["proxy"] == {("127.0.0.1", stack.webserver_port), ("127.0.0.1", stack.readonly_port)}
+    for name in set(SERVICES) - {"proxy", "mysql"}:  # mysql: the test overlay's loopback port only
+        assert not published[name], name
+    # As users run it (without the test overlay): the proxy alone has ports.
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    assert [name for name, service in compose["services"].items() if "ports" in service] == ["proxy"]
+
+
+def test_tls_with_an_operators_certificate(stack: Stack, tmp_path: Path):
+    """A second proxy from the same service, with a self-signed certificate in BOOKSHOP_TLS_DIR."""
+    tls = tmp_path / "tls"
+    tls.mkdir()
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+         "-keyout", str(tls / "key.pem"), "-out", str(tls / "cert.pem")],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    (tls / "key.pem").chmod(0o644)  # read by nginx's uid 101 in the container
+    tls.chmod(0o755)
+    tmp_path.chmod(0o755)
+    port, readonly_port = free_port(), free_port()
+    env = {
+        **stack.env,
+        "BOOKSHOP_TLS_DIR": str(tls),
+        "DAGSTER_WEBSERVER_PORT": str(port),
+        "DAGSTER_WEBSERVER_READONLY_PORT": str(readonly_port),
+    }
+    name = f"{stack.project}-proxy-tls"
+    run = ["run", "--detach", "--no-deps", "--service-ports", "--name", name, "proxy"]
+    stack.compose(*run, env=env)
+    try:
+        context = ssl.create_default_context(cafile=str(tls / "cert.pem"))
+
+        def answer(scheme: str, entry: int, signed_in: bool = True):
+            headers = {"Authorization": basic_auth(stack.operator)} if signed_in else {}
+            request = urllib.request.Request(f"{scheme}://127.0.0.1:{entry}/server_info", headers=headers)
+            try:
+                with urllib.request.urlopen(request, timeout=30, context=context if scheme == "https" else None) as r:
+                    return r.status, dict(r.headers)
+            except urllib.error.HTTPError as error:
+                return error.code, dict(error.headers)
+            except (urllib.error.URLError, ConnectionError) as error:
+                return None, {"error": str(error)}
+
+        wait_for(lambda: answer("https", port)[0] == 200, 60, "the TLS proxy to answer", interval=1)
+        _, headers = answer("https", port)
+        assert headers["Strict-Transport-Security"].startswith("max-age=")
+        assert answer("https", readonly_port)[0] == 200
+        assert answer("https", port, signed_in=False)[0] == 401
+        assert answer("http", port)[0] != 200, "plain HTTP is not served on a TLS entry"
+    finally:
+        subprocess.run(["docker", "rm", "--force", name], capture_output=True, check=False)
+
+
+def test_a_password_from_a_file(stack: Stack):
+    """BOOKSHOP_OPERATOR_PASSWORD_FILE instead of the variable; never both."""
+    folder = Path(tempfile.mkdtemp(prefix="bookshop-secret-"))
+    folder.chmod(0o755)
+    secret = folder / "operator-password"
+    secret.write_text(f"from-a-file-{stack.project}\n")
+    secret.chmod(0o644)
+    env = {**stack.env, "BOOKSHOP_OPERATOR_PASSWORD": "", "BOOKSHOP_OPERATOR_PASSWORD_FILE": str(secret)}
+    verified = stack.compose(
+        "run", "--rm", "--no-deps", "--entrypoint", "sh", "proxy", "-c",
+        "/docker-entrypoint.d/40-bookshop-credentials.sh 2>/dev/null"
+        f" && htpasswd -vb /tmp/bookshop/operator.htpasswd {stack.operator[0]} from-a-file-{stack.project}",
+        env=env,
+    )  # fmt: skip
+    assert "correct" in verified.stdout + verified.stderr
+    both = {**env, "BOOKSHOP_OPERATOR_PASSWORD": "also-set"}
+    script = "/docker-entrypoint.d/40-bookshop-credentials.sh"
+    refused = stack.compose("run", "--rm", "--no-deps", "--entrypoint", script, "proxy", env=both, check=False)
+    assert refused.returncode != 0
+    assert "not both" in refused.stdout + refused.stderr

@@ -1,0 +1,101 @@
+"""A viewer watches: launching, toggling and wiping are refused, in the API and in the UI's controls."""
+
+import os
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from security.attacks import SCHEDULE_SELECTOR, START_SCHEDULE, TARGET_SCHEDULE, target_status
+from support.stack import LOCATION, REPOSITORY, Stack
+
+CHROMIUM = os.environ.get("BOOKSHOP_CHROMIUM", "/usr/bin/chromium")
+START_SENSOR = """
+mutation($selector: SensorSelector!) {
+  startSensor(sensorSelector: $selector) { __typename }
+}
+"""
+WIPE = """
+mutation($ranges: [PartitionsByAssetSelector!]!) {
+  wipeAssets(assetPartitionRanges: $ranges) { __typename }
+}
+"""
+SENSORS = """
+query($selector: RepositorySelector!) {
+  repositoryOrError(repositorySelector: $selector) { ... on Repository { sensors { name sensorState { status } } } }
+}
+"""
+REPOSITORY_SELECTOR = {"repositoryLocationName": LOCATION, "repositoryName": REPOSITORY}
+
+
+def sensor_states(stack: Stack) -> dict[str, str]:
+    sensors = stack.graphql(SENSORS, selector=REPOSITORY_SELECTOR)["repositoryOrError"]["sensors"]
+    return {sensor["name"]: sensor["sensorState"]["status"] for sensor in sensors}
+
+
+def test_a_viewer_cannot_launch_toggle_or_wipe_through_graphql(stack: Stack):
+    viewer = stack.readonly_port
+    assert stack.launch_run("source_refresh", port=viewer)["__typename"] == "UnauthorizedError"
+
+    started = stack.graphql_response(viewer, START_SCHEDULE, selector=SCHEDULE_SELECTOR)["data"]["startSchedule"]
+    assert started["__typename"] == "UnauthorizedError"
+    assert target_status(stack) == "STOPPED"
+
+    before = sensor_states(stack)
+    sensor = next(name for name, status in before.items() if status == "STOPPED")
+    selector = {**REPOSITORY_SELECTOR, "sensorName": sensor}
+    assert stack.graphql_response(viewer, START_SENSOR, selector=selector)["data"]["startSensor"]["__typename"] == (
+        "UnauthorizedError"
+    )
+    assert sensor_states(stack) == before
+
+    key = {"path": ["mysql_users"]}
+    wiped = stack.graphql_response(viewer, WIPE, ranges=[{"assetKey": key}])["data"]["wipeAssets"]
+    assert wiped["__typename"] == "UnauthorizedError"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def viewer_page(browser: Browser, stack: Stack) -> Iterator[Page]:
+    user, password = stack.viewer
+    context = browser.new_context(
+        viewport={"width": 1400, "height": 900},
+        http_credentials={"username": user, "password": password, "send": "always"},
+    )
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def test_a_viewers_ui_controls_do_not_launch_or_toggle(stack: Stack, viewer_page: Page):
+    entry = f"http://127.0.0.1:{stack.readonly_port}"
+
+    # The schedule's switch is drawn disabled, and a forced click changes nothing.
+    viewer_page.goto(f"{entry}/automation")
+    row = viewer_page.locator("[data-index]").filter(
+        has=viewer_page.locator(f'a[href$="/schedules/{TARGET_SCHEDULE}"]')
+    )
+    toggle = row.get_by_role("checkbox").nth(1)
+    expect(toggle).to_be_disabled(timeout=60_000)
+    toggle.locator("xpath=..").click(force=True)
+    expect(toggle).not_to_be_checked()
+
+    # The job's launch button is disabled; a forced click launches nothing.
+    runs_before = stack.graphql("{ runsOrError { ... on Runs { count } } }")["runsOrError"]["count"]
+    viewer_page.goto(f"{entry}/locations/{LOCATION}/jobs/source_refresh")
+    materialize = viewer_page.get_by_role("button", name=re.compile("^Materialize"))
+    expect(materialize.first).to_be_disabled(timeout=60_000)
+    materialize.first.click(force=True)
+    viewer_page.wait_for_load_state("networkidle")
+    assert stack.graphql("{ runsOrError { ... on Runs { count } } }")["runsOrError"]["count"] == runs_before
+    assert target_status(stack) == "STOPPED"
