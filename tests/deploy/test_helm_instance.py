@@ -6,7 +6,8 @@ chart's own template (`helm/dagster/templates/configmap-instance.yaml` and
 `templates/helpers/instance/*.tpl` of dagster-io/dagster) for the branches these values take.
 It is then loaded into a real `DagsterInstance` with dagster-k8s and dagster-aws of the locked
 versions: Dagster's config schema checks every key, and the run launcher, the compute log
-manager and the run coordinator are constructed from it. Two settings are changed for loading
+manager and the run coordinator are constructed from it, and the launcher builds the Job it
+would submit for a run, whose Kubernetes objects the Kubernetes client checks. Two settings are changed for loading
 without a cluster and a database, and only for that: the run launcher reads a kubeconfig file
 written here instead of a pod's service account, and the Postgres storages do not create their
 tables on start.
@@ -18,7 +19,7 @@ import dagster as dg
 import pytest
 import yaml
 from dagster_aws.s3 import S3ComputeLogManager
-from dagster_k8s import K8sRunLauncher
+from dagster_k8s import K8sRunLauncher, construct_dagster_k8s_job
 
 ROOT = Path(__file__).resolve().parents[2]
 VALUES = ROOT / "deploy" / "helm" / "values.yaml"
@@ -307,3 +308,55 @@ def test_dagster_refuses_a_key_it_does_not_know(instance_env, tmp_path):
 
     with pytest.raises(dg.DagsterInvalidConfigError, match="max_retires"):
         load_instance(chart_instance(values), tmp_path)
+
+
+IMAGE = "registry.example.com/bookshop/bookshop-user-code:abc1234"
+
+
+def run_job(instance: dg.DagsterInstance):
+    """The Job manifest the launcher would submit for a run, built by dagster-k8s as launch_run
+    builds it. The Kubernetes client's models refuse a key they do not know."""
+    launcher = instance.run_launcher
+    context = launcher.get_container_context_for_run(dg.DagsterRun(job_name="daily_refresh", run_id="0" * 32))
+    job = construct_dagster_k8s_job(
+        job_config=context.get_k8s_job_config(job_image=IMAGE, run_launcher=launcher),
+        args=["dagster", "api", "execute_run"],
+        job_name="dagster-run-0",
+        user_defined_k8s_config=context.run_k8s_config,
+        component="run_worker",
+    )
+    return context.namespace, job
+
+
+def test_a_run_becomes_the_job_the_values_describe(instance):
+    namespace, job = run_job(instance)
+    pod = job.spec.template.spec
+    [container] = pod.containers
+    resources = chart_values()["runLauncher"]["config"]["k8sRunLauncher"]["resources"]
+
+    assert namespace == NAMESPACE
+    assert container.image == IMAGE
+    assert container.resources.to_dict() == {**resources, "claims": None}
+    sources = [(ref.config_map_ref or ref.secret_ref).name for ref in container.env_from]
+    assert sources == [
+        "bookshop-settings",
+        "bookshop-object-store",
+        "bookshop-secrets",
+        "bookshop-object-store-credentials",
+    ]
+    password = next(env for env in container.env if env.name == "DAGSTER_PG_PASSWORD")
+    assert password.value_from.secret_key_ref.name == "dagster-postgresql-secret"
+    mounts = {mount.name: mount.mount_path for mount in container.volume_mounts}
+    assert mounts["incoming"] == "/data/incoming"
+    claims = {volume.name: volume.persistent_volume_claim for volume in pod.volumes}
+    assert claims["incoming"].claim_name == "bookshop-incoming"
+    assert container.security_context.run_as_non_root is True
+    assert container.security_context.allow_privilege_escalation is False
+
+
+def test_kubernetes_refuses_a_misspelt_object(instance_env, tmp_path):
+    values = chart_values()
+    values["runLauncher"]["config"]["k8sRunLauncher"]["volumeMounts"] = [{"name": "incoming", "mountpath": "/data"}]
+
+    with load_instance(chart_instance(values), tmp_path) as loaded, pytest.raises(Exception, match="mountpath"):
+        run_job(loaded)
