@@ -48,7 +48,7 @@ class Stack:
                 "DAGSTER_POSTGRES_PASSWORD": f"pg-{secrets.token_hex(8)}",
                 "MYSQL_ROOT_PASSWORD": f"root-{secrets.token_hex(8)}",
                 "MYSQL_READER_PASSWORD": f"reader-{secrets.token_hex(8)}",
-                "BOOKSHOP_SCHEDULES_RUNNING": "false",
+                "BOOKSHOP_SCHEDULES_AND_SENSORS_RUNNING": "false",
             }
         )
         env_file = Path(tempfile.mkdtemp(prefix="bench-compose-")) / "bench.env"

@@ -121,7 +121,7 @@ def test_schedules_have_exact_crons_jobs_timezone_and_start_stopped(definitions)
 def test_environment_retimes_restarts_and_relocates_schedules(code_location_env, monkeypatch):
     monkeypatch.setenv("WEEKEND_PROCESSING_CRON", "15 1 * * 6")
     monkeypatch.setenv("BOOKSHOP_TIMEZONE", "Europe/Amsterdam")
-    monkeypatch.setenv("BOOKSHOP_SCHEDULES_RUNNING", "true")
+    monkeypatch.setenv("BOOKSHOP_SCHEDULES_AND_SENSORS_RUNNING", "true")
 
     schedules = {schedule.name: schedule for schedule in defs().schedules}
 

@@ -233,7 +233,7 @@ def test_code_location_is_loaded_with_every_definition(stack: Stack):
     assert sensors["incoming_orders_sensor"] == sensors["mysql_orders_changed_sensor"] == "STANDARD"
     # Plus the automation condition sensor and the run failure sensor, whatever their names.
     assert sorted(sensors.values()) == ["AUTO_MATERIALIZE", "RUN_STATUS", "STANDARD", "STANDARD"]
-    # Nothing was turned on by the deployment: BOOKSHOP_SCHEDULES_RUNNING is false.
+    # Nothing was turned on by the deployment: BOOKSHOP_SCHEDULES_AND_SENSORS_RUNNING is false.
     assert {s["scheduleState"]["status"] for s in definitions["schedules"]} == {"STOPPED"}
 
 
