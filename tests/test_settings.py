@@ -24,7 +24,8 @@ def test_start_running_accepts_common_booleans(value, expected):
 
 
 def test_bad_values_name_their_variable():
-    with pytest.raises(settings.SettingsError, match="BOOKSHOP_SCHEDULES_AND_SENSORS_RUNNING='maybe' must be true or false"):
+    bad_switch = "BOOKSHOP_SCHEDULES_AND_SENSORS_RUNNING='maybe' must be true or false"
+    with pytest.raises(settings.SettingsError, match=bad_switch):
         settings.start_running({"BOOKSHOP_SCHEDULES_AND_SENSORS_RUNNING": "maybe"})
     with pytest.raises(settings.SettingsError, match="BOOKSHOP_TIMEZONE='Mars/Olympus' is not an IANA time zone"):
         settings.timezone({"BOOKSHOP_TIMEZONE": "Mars/Olympus"})

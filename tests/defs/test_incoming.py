@@ -3,6 +3,7 @@ import pandas as pd
 import pytest
 
 from bookshop.definitions import defs
+from bookshop.defs.incoming import OrderFileConfig
 from bookshop.files import IncomingOrderFiles
 
 HEADER = "order_id,user_id,book_id,quantity,unit_price,created_at\n"
@@ -18,7 +19,7 @@ def load(incoming, file_name):
     job = defs().resolve_job_def("ingest_order_file")
     with dg.instance_for_test() as instance:
         return job.execute_in_process(
-            run_config={"ops": {"load_order_file": {"config": {"file_name": file_name}}}},
+            run_config=dg.RunConfig(ops={"load_order_file": OrderFileConfig(file_name=file_name)}),
             resources={"incoming": incoming},
             instance=instance,
             raise_on_error=False,

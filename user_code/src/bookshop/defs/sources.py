@@ -6,12 +6,11 @@ import dagster as dg
 from pydantic import Field
 from upath import UPath
 
+from bookshop.asset_groups import SOURCES
 from bookshop.dataframe import DataFrame
-from bookshop.metadata import OWNERS, frame_output
+from bookshop.metadata import frame_output
 from bookshop.mysql import MySQLResource
 from bookshop.snapshot_table import TableRefresh
-
-KINDS = {"mysql", "pandas"}
 
 # Declarative automation keeps the sources fresh by itself: each source is requested on every
 # half-hour cron tick (at most once per tick), so mysql_orders is never older than 30 minutes
@@ -23,19 +22,19 @@ ORDERS_FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=timedelta(minutes=
 ORDERS_SILENCE_LIMIT = timedelta(hours=24)
 
 
-@dg.asset(group_name="sources", kinds=KINDS, owners=OWNERS, automation_condition=KEEP_FRESH)
+@SOURCES.asset(automation_condition=KEEP_FRESH)
 def mysql_users(mysql: MySQLResource) -> dg.Output[DataFrame]:
     """Users as stored in MySQL, dirty rows included."""
     return frame_output(mysql.read_table("SELECT id, email, full_name, created_at, updated_at FROM users"))
 
 
-@dg.asset(group_name="sources", kinds=KINDS, owners=OWNERS, automation_condition=KEEP_FRESH)
+@SOURCES.asset(automation_condition=KEEP_FRESH)
 def mysql_authors(mysql: MySQLResource) -> dg.Output[DataFrame]:
     """Authors as stored in MySQL."""
     return frame_output(mysql.read_table("SELECT id, name, country, created_at, updated_at FROM authors"))
 
 
-@dg.asset(group_name="sources", kinds=KINDS, owners=OWNERS, automation_condition=KEEP_FRESH)
+@SOURCES.asset(automation_condition=KEEP_FRESH)
 def mysql_books(mysql: MySQLResource) -> dg.Output[DataFrame]:
     """Books as stored in MySQL, list price in integer cents."""
     return frame_output(
@@ -85,10 +84,7 @@ def read_changed_orders(mysql: MySQLResource, high_watermark: str) -> dg.Output[
     )
 
 
-@dg.asset(
-    group_name="sources",
-    kinds=KINDS,
-    owners=OWNERS,
+@SOURCES.asset(
     automation_condition=KEEP_FRESH,
     freshness_policy=ORDERS_FRESHNESS,
     io_manager_key="snapshot_io_manager",

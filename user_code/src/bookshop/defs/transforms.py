@@ -2,14 +2,13 @@
 
 import dagster as dg
 
+from bookshop.asset_groups import TRANSFORMS
 from bookshop.dataframe import DataFrame
 from bookshop.logic.cleaning import clean_orders, clean_users
-from bookshop.metadata import OWNERS, frame_output
-
-KINDS = {"pandas", "parquet"}
+from bookshop.metadata import frame_output
 
 
-@dg.asset(group_name="transforms", kinds=KINDS, owners=OWNERS)
+@TRANSFORMS.asset()
 def users_cleaned(mysql_users: DataFrame) -> dg.Output[DataFrame]:
     """Users with a normalised, valid, unique email; dropped rows counted by reason."""
     cleaned = clean_users(mysql_users)
@@ -26,7 +25,7 @@ def users_cleaned_emails_unique(users_cleaned: DataFrame) -> dg.AssetCheckResult
     )
 
 
-@dg.asset(group_name="transforms", kinds=KINDS, owners=OWNERS)
+@TRANSFORMS.asset()
 def orders_cleaned(mysql_orders: DataFrame, users_cleaned: DataFrame, mysql_books: DataFrame) -> dg.Output[DataFrame]:
     """Orders with a positive quantity, a price of 0 or more, a known user and book; dropped rows counted by reason."""
     cleaned = clean_orders(mysql_orders, users_cleaned["id"], mysql_books["id"])
