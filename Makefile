@@ -16,6 +16,7 @@ $(VENV)/installed: locks/dev.txt user_code/pyproject.toml
 lint: $(VENV)/installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	cd user_code && ../$(VENV)/bin/mypy
 
 # Everything: unit, integration (MySQL from the compose stack unless BOOKSHOP_TEST_MYSQL_ADMIN_URL
 # is set), the compose stack end to end, and the browser tests.
