@@ -32,15 +32,16 @@ test-unit: $(VENV)/installed
 # of its own on an ephemeral loopback port. `make dev-down` stops that MySQL (its data is kept).
 DEV_COMPOSE := docker compose --project-name bookshop-dev -f docker-compose.yml -f compose.dev.yml
 DEV_UI_PORT ?= 3030
+DEV_READER_USER := bookshop_reader
 DEV_READER_PASSWORD := bookshop-reader-local-only
 
 dev: $(VENV)/installed
-	MYSQL_READER_PASSWORD=$(DEV_READER_PASSWORD) $(DEV_COMPOSE) up --detach --wait mysql
+	MYSQL_READER_USER=$(DEV_READER_USER) MYSQL_READER_PASSWORD=$(DEV_READER_PASSWORD) $(DEV_COMPOSE) up --detach --wait mysql
 	mkdir -p .dev/dagster_home .dev/data/storage .dev/data/exports .dev/data/incoming
 	BOOKSHOP_MYSQL_HOST=127.0.0.1 \
 	BOOKSHOP_MYSQL_PORT=$$($(DEV_COMPOSE) port mysql 3306 | cut -d: -f2) \
 	BOOKSHOP_MYSQL_DATABASE=shop \
-	BOOKSHOP_MYSQL_USER=bookshop_reader \
+	BOOKSHOP_MYSQL_USER=$(DEV_READER_USER) \
 	BOOKSHOP_MYSQL_PASSWORD=$(DEV_READER_PASSWORD) \
 	BOOKSHOP_STORAGE_PATH=$(CURDIR)/.dev/data/storage \
 	BOOKSHOP_EXPORTS_PATH=$(CURDIR)/.dev/data/exports \

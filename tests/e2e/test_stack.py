@@ -112,15 +112,7 @@ mutation($id: String!) {
   }
 }
 """
-STOP_SENSOR = """
-mutation($id: String!) {
-  stopSensor(id: $id) {
-    __typename
-    ... on StopSensorMutationResult { instigationState { status } }
-    ... on PythonError { message }
-  }
-}
-"""
+STOP_SENSOR = "mutation($id: String!) { stopSensor(id: $id) { __typename ... on PythonError { message } } }"
 START_SENSOR = """
 mutation($selector: SensorSelector!) {
   startSensor(sensorSelector: $selector) {
@@ -190,7 +182,8 @@ def start_sensor(stack: Stack, name: str) -> None:
 def stop_sensor(stack: Stack, name: str) -> None:
     [state_id] = [s["sensorState"]["id"] for s in instigators(stack)["sensors"] if s["name"] == name]
     result = stack.graphql(STOP_SENSOR, id=state_id)["stopSensor"]
-    assert result.get("instigationState", {}).get("status") == "STOPPED", result
+    assert result["__typename"] == "StopSensorMutationResult", result
+    assert instigator_states(stack)[f"sensor:{name}"] == "STOPPED"
 
 
 def read_csv(stack: Stack, path: str) -> list[dict[str, str]]:
