@@ -4,7 +4,7 @@ VENV := .venv
 UV_VERSION := 0.13.9
 PLATFORM := --python-version 3.11 --python-platform x86_64-unknown-linux-gnu --no-header --quiet
 
-.PHONY: test test-unit lint bench lock screenshots clean
+.PHONY: test test-unit lint dev dev-down bench lock screenshots clean
 
 $(VENV)/installed: locks/dev.txt user_code/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,7 @@ $(VENV)/installed: locks/dev.txt user_code/pyproject.toml
 lint: $(VENV)/installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	cd user_code && ../$(VENV)/bin/mypy
 
 # Everything: unit, integration (MySQL from the compose stack unless BOOKSHOP_TEST_MYSQL_ADMIN_URL
 # is set), the compose stack end to end, and the browser tests.
@@ -25,6 +26,33 @@ test: lint
 # The tests that need no Docker and no database server: seconds, for a quick loop while editing.
 test-unit: $(VENV)/installed
 	$(VENV)/bin/python -m pytest -m unit
+
+# For changing an asset: the code location on this machine with `dagster dev` (UI and daemon, runs
+# in local processes, history in .dev/), reading the compose MySQL, which runs alone under a project
+# of its own on an ephemeral loopback port. `make dev-down` stops that MySQL (its data is kept).
+DEV_COMPOSE := docker compose --project-name bookshop-dev -f docker-compose.yml -f compose.dev.yml
+DEV_UI_PORT ?= 3030
+DEV_READER_USER := bookshop_reader
+DEV_READER_PASSWORD := bookshop-reader-local-only
+
+dev: $(VENV)/installed
+	MYSQL_READER_USER=$(DEV_READER_USER) MYSQL_READER_PASSWORD=$(DEV_READER_PASSWORD) $(DEV_COMPOSE) up --detach --wait mysql
+	mkdir -p .dev/dagster_home .dev/data/storage .dev/data/exports .dev/data/incoming
+	BOOKSHOP_MYSQL_HOST=127.0.0.1 \
+	BOOKSHOP_MYSQL_PORT=$$($(DEV_COMPOSE) port mysql 3306 | cut -d: -f2) \
+	BOOKSHOP_MYSQL_DATABASE=shop \
+	BOOKSHOP_MYSQL_USER=$(DEV_READER_USER) \
+	BOOKSHOP_MYSQL_PASSWORD=$(DEV_READER_PASSWORD) \
+	BOOKSHOP_STORAGE_PATH=$(CURDIR)/.dev/data/storage \
+	BOOKSHOP_EXPORTS_PATH=$(CURDIR)/.dev/data/exports \
+	BOOKSHOP_INCOMING_PATH=$(CURDIR)/.dev/data/incoming \
+	BOOKSHOP_ALERT_WEBHOOK_URL= \
+	DAGSTER_WEBSERVER_PUBLIC_URL=http://127.0.0.1:$(DEV_UI_PORT) \
+	DAGSTER_HOME=$(CURDIR)/.dev/dagster_home \
+	$(VENV)/bin/dagster dev -m bookshop.definitions -h 127.0.0.1 -p $(DEV_UI_PORT)
+
+dev-down:
+	$(DEV_COMPOSE) down
 
 bench: $(VENV)/installed
 	$(VENV)/bin/python -m bench

@@ -51,7 +51,7 @@ class Stack:
                 "MYSQL_ROOT_HOST": "%",
                 "BOOKSHOP_OPERATOR_PASSWORD": f"operator-{secrets.token_hex(8)}",
                 "MYSQL_READER_PASSWORD": f"reader-{secrets.token_hex(8)}",
-                "BOOKSHOP_SCHEDULES_RUNNING": "false",
+                "BOOKSHOP_SCHEDULES_AND_SENSORS_RUNNING": "false",
             }
         )
         env_file = Path(tempfile.mkdtemp(prefix="bench-compose-")) / "bench.env"

@@ -27,7 +27,7 @@ CODE_LOCATION_ENV = {
 @pytest.fixture
 def code_location_env(monkeypatch, tmp_path):
     """A complete environment for the code location, with its folders under tmp_path."""
-    for name in ("BOOKSHOP_TIMEZONE", "BOOKSHOP_SCHEDULES_RUNNING"):
+    for name in ("BOOKSHOP_TIMEZONE", "BOOKSHOP_SCHEDULES_AND_SENSORS_RUNNING"):
         monkeypatch.delenv(name, raising=False)
     env = {
         **CODE_LOCATION_ENV,

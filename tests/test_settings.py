@@ -20,11 +20,12 @@ def test_overrides_are_read_from_their_variables():
     ("value", "expected"), [("true", True), ("1", True), ("YES", True), ("false", False), ("0", False)]
 )
 def test_start_running_accepts_common_booleans(value, expected):
-    assert settings.start_running({"BOOKSHOP_SCHEDULES_RUNNING": value}) is expected
+    assert settings.start_running({"BOOKSHOP_SCHEDULES_AND_SENSORS_RUNNING": value}) is expected
 
 
 def test_bad_values_name_their_variable():
-    with pytest.raises(settings.SettingsError, match="BOOKSHOP_SCHEDULES_RUNNING='maybe' must be true or false"):
-        settings.start_running({"BOOKSHOP_SCHEDULES_RUNNING": "maybe"})
+    bad_switch = "BOOKSHOP_SCHEDULES_AND_SENSORS_RUNNING='maybe' must be true or false"
+    with pytest.raises(settings.SettingsError, match=bad_switch):
+        settings.start_running({"BOOKSHOP_SCHEDULES_AND_SENSORS_RUNNING": "maybe"})
     with pytest.raises(settings.SettingsError, match="BOOKSHOP_TIMEZONE='Mars/Olympus' is not an IANA time zone"):
         settings.timezone({"BOOKSHOP_TIMEZONE": "Mars/Olympus"})

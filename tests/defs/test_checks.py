@@ -12,7 +12,7 @@ from bookshop.defs.analytics import (
 )
 from bookshop.defs.sources import orders_recency
 from bookshop.defs.transforms import (
-    orders_cleaned_amounts_positive,
+    orders_cleaned_quantities_positive_prices_not_negative,
     orders_cleaned_references_resolve,
     users_cleaned_emails_unique,
 )
@@ -28,12 +28,12 @@ def test_emails_must_be_present_and_unique():
     assert (result.metadata["missing_emails"].value, result.metadata["duplicated_emails"].value) == (1, 1)
 
 
-def test_order_amounts_must_be_positive():
-    good = pd.DataFrame({"quantity": [1], "unit_price_cents": [0]})
+def test_order_quantities_must_be_positive_and_prices_not_negative():
+    free_copy = pd.DataFrame({"quantity": [1], "unit_price_cents": [0]})
     bad = pd.DataFrame({"quantity": [1, 0, 2], "unit_price_cents": [100, 100, -1]})
 
-    assert orders_cleaned_amounts_positive(good).passed
-    assert orders_cleaned_amounts_positive(bad).metadata["bad_orders"].value == 2
+    assert orders_cleaned_quantities_positive_prices_not_negative(free_copy).passed
+    assert orders_cleaned_quantities_positive_prices_not_negative(bad).metadata["bad_orders"].value == 2
 
 
 def test_order_references_must_resolve():

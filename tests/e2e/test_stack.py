@@ -1,10 +1,11 @@
 """The deployment end to end, through the GraphQL API of a stack built from this tree.
 
-The tests run in file order on one stack (see conftest.py): each step builds on the state the
-previous ones left, as an operator's session would.
+The tests share one stack (see conftest.py) but not its state: each sets up what it needs,
+puts back what it turned on, and passes alone or in any order.
 """
 
 import csv
+import dataclasses
 import hashlib
 import io
 import json
@@ -112,6 +113,7 @@ mutation($id: String!) {
   }
 }
 """
+STOP_SENSOR = "mutation($id: String!) { stopSensor(id: $id) { __typename ... on PythonError { message } } }"
 START_SENSOR = """
 mutation($selector: SensorSelector!) {
   startSensor(sensorSelector: $selector) {
@@ -178,6 +180,13 @@ def start_sensor(stack: Stack, name: str) -> None:
     assert result.get("sensorState", {}).get("status") == "RUNNING", result
 
 
+def stop_sensor(stack: Stack, name: str) -> None:
+    [state_id] = [s["sensorState"]["id"] for s in instigators(stack)["sensors"] if s["name"] == name]
+    result = stack.graphql(STOP_SENSOR, id=state_id)["stopSensor"]
+    assert result["__typename"] == "StopSensorMutationResult", result
+    assert instigator_states(stack)[f"sensor:{name}"] == "STOPPED"
+
+
 def read_csv(stack: Stack, path: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(stack.exec("user_code", f"cat {path}"))))
 
@@ -233,7 +242,7 @@ def test_code_location_is_loaded_with_every_definition(stack: Stack):
     assert sensors["incoming_orders_sensor"] == sensors["mysql_orders_changed_sensor"] == "STANDARD"
     # Plus the automation condition sensor and the run failure sensor, whatever their names.
     assert sorted(sensors.values()) == ["AUTO_MATERIALIZE", "RUN_STATUS", "STANDARD", "STANDARD"]
-    # Nothing was turned on by the deployment: BOOKSHOP_SCHEDULES_RUNNING is false.
+    # Nothing was turned on by the deployment: BOOKSHOP_SCHEDULES_AND_SENSORS_RUNNING is false.
     assert {s["scheduleState"]["status"] for s in definitions["schedules"]} == {"STOPPED"}
 
 
@@ -423,44 +432,62 @@ def test_dropped_order_files_are_loaded_or_rejected(stack: Stack):
     assert files == "1"
 
 
-def test_run_history_and_schedule_states_survive_down_and_up(stack: Stack):
-    # A mix of states that differ from the defaults: one schedule on, one turned off again.
+def test_run_history_and_schedule_states_survive_down_and_up(stack: Stack, operator_runs):
+    # The background runs of conftest.py must be over before the stack goes down.
+    operator_runs.result(timeout=600)
+    launched = stack.launch_run("source_refresh")
+    assert launched["__typename"] == "LaunchRunSuccess", launched
+    own_run = stack.wait_until_finished(launched["run"]["runId"])
+    # A mix of states that differ from the defaults: one schedule and one sensor on, the rest off.
     start_schedule(stack, "source_refresh_schedule")
-    wait_until_idle(stack)
-    history = {run["runId"]: run["status"] for run in runs(stack)}
-    states = instigator_states(stack)
-    assert states["schedule:source_refresh_schedule"] == "RUNNING"
-    assert states["schedule:daily_refresh_schedule"] == "STOPPED"
-    assert states["sensor:incoming_orders_sensor"] == "RUNNING"
-    assert len(history) >= 4
+    start_sensor(stack, "mysql_orders_changed_sensor")
+    try:
+        wait_until_idle(stack)
+        history = {run["runId"]: run["status"] for run in runs(stack)}
+        states = instigator_states(stack)
+        assert history[own_run["runId"]] == "SUCCESS"
+        assert states["schedule:source_refresh_schedule"] == "RUNNING"
+        assert states["sensor:mysql_orders_changed_sensor"] == "RUNNING"
+        assert states["schedule:daily_refresh_schedule"] == "STOPPED"
 
-    stack.compose("down", timeout=300)  # volumes kept
-    assert not stack.compose("ps", "--all", "--quiet").stdout.strip()
-    started = time.monotonic()
-    stack.up()
-    stack.timings["second up until all healthy"] = time.monotonic() - started
+        stack.compose("down", timeout=300)  # volumes kept
+        assert not stack.compose("ps", "--all", "--quiet").stdout.strip()
+        started = time.monotonic()
+        stack.up()
+        stack.timings["second up until all healthy"] = time.monotonic() - started
 
-    after = {run["runId"]: run["status"] for run in runs(stack)}
-    assert {run_id: after.get(run_id) for run_id in history} == history
-    assert instigator_states(stack) == states
-    [entry] = stack.graphql(LOCATION_QUERY)["workspaceOrError"]["locationEntries"]
-    assert entry["loadStatus"] == "LOADED"
+        after = {run["runId"]: run["status"] for run in runs(stack)}
+        assert {run_id: after.get(run_id) for run_id in history} == history
+        assert instigator_states(stack) == states
+        [entry] = stack.graphql(LOCATION_QUERY)["workspaceOrError"]["locationEntries"]
+        assert entry["loadStatus"] == "LOADED"
+    finally:
+        stop_schedule(stack, "source_refresh_schedule")
+        stop_sensor(stack, "mysql_orders_changed_sensor")
+        wait_until_idle(stack)
 
 
-def test_the_stack_is_removed_with_its_volumes(stack: Stack):
-    stop_schedule(stack, "source_refresh_schedule")
-    wait_until_idle(stack)
-    stack.compose("down", "--volumes", "--remove-orphans", timeout=300)
+def test_down_with_volumes_removes_every_container_volume_and_network(stack: Stack):
+    """On a project of its own from the same files, so the stack the other tests use stays up."""
+    removed = dataclasses.replace(stack, project=f"{stack.project}-removal")
+    try:
+        removed.compose("create")  # every service's container, the network and every volume
+        removed.compose("up", "--detach", "--wait", "postgres")  # one of them written to
+        assert left(removed, "container") and left(removed, "volume") and left(removed, "network")
+    finally:
+        removed.compose("down", "--volumes", "--remove-orphans", timeout=300)
 
-    def left(kind: str) -> list[str]:
-        everything = ["--all"] if kind == "container" else []
-        label = f"label=com.docker.compose.project={stack.project}"
-        listed = subprocess.run(
-            ["docker", kind, "ls", "--quiet", *everything, "--filter", label],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        return listed.stdout.split()
+    assert left(removed, "container") == left(removed, "volume") == left(removed, "network") == []
 
-    assert left("container") == left("volume") == left("network") == []
+
+def left(stack: Stack, kind: str) -> list[str]:
+    """What Docker still holds of a compose project: containers, volumes or networks, by id."""
+    everything = ["--all"] if kind == "container" else []
+    label = f"label=com.docker.compose.project={stack.project}"
+    listed = subprocess.run(
+        ["docker", kind, "ls", "--quiet", *everything, "--filter", label],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return listed.stdout.split()

@@ -68,10 +68,12 @@ def test_raw_and_cleaned_row_counts_match_the_seed_and_sql(refreshed, figures):
     assert orders["row_count"] == figures["orders_cleaned"] == 50000
     assert (
         orders["dropped_non_positive_quantity"],
+        orders["dropped_negative_unit_price"],
         orders["dropped_unknown_user"],
         orders["dropped_unknown_book"],
     ) == (
         50,
+        0,
         25,
         25,
     )

@@ -32,17 +32,32 @@ def test_clean_users_keeps_the_oldest_of_duplicates_whatever_the_row_order():
     assert clean_users(users).frame["id"].tolist() == [3]
 
 
-def test_clean_orders_drops_bad_quantities_and_dangling_references_once_each():
+def test_clean_orders_drops_bad_amounts_and_dangling_references_once_each():
     orders = pd.DataFrame(
         {
-            "id": [1, 2, 3, 4, 5, 6],
-            "user_id": [1, 1, 1, 99, 1, 99],
-            "book_id": [10, 10, 10, 10, 77, 77],
-            "quantity": [2, 0, -3, 1, 1, 0],
+            "id": [1, 2, 3, 4, 5, 6, 7, 8, 9],
+            "user_id": [1, 1, 1, 99, 1, 99, 1, 99, 1],
+            "book_id": [10, 10, 10, 10, 77, 77, 10, 10, 10],
+            "quantity": [2, 0, -3, 1, 1, 0, 1, 1, 0],
+            "unit_price_cents": [999, 999, 999, 999, 999, 999, -1, -1, -1],
         }
     )
 
     cleaned = clean_orders(orders, user_ids=pd.Series([1]), book_ids=pd.Series([10]))
 
     assert cleaned.frame["id"].tolist() == [1]
-    assert cleaned.dropped == {"non_positive_quantity": 3, "unknown_user": 1, "unknown_book": 1}
+    assert cleaned.dropped == {
+        "non_positive_quantity": 4,
+        "negative_unit_price": 2,
+        "unknown_user": 1,
+        "unknown_book": 1,
+    }
+
+
+def test_clean_orders_keeps_free_copies():
+    orders = pd.DataFrame({"id": [1], "user_id": [1], "book_id": [10], "quantity": [1], "unit_price_cents": [0]})
+
+    cleaned = clean_orders(orders, user_ids=pd.Series([1]), book_ids=pd.Series([10]))
+
+    assert cleaned.frame["id"].tolist() == [1]
+    assert sum(cleaned.dropped.values()) == 0

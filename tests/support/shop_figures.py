@@ -14,7 +14,7 @@ CLEAN_ORDERS = f"""
     SELECT o.*, b.author_id FROM orders o
     JOIN ({CLEAN_USERS}) u ON u.id = o.user_id
     JOIN books b ON b.id = o.book_id
-    WHERE o.quantity > 0
+    WHERE o.quantity > 0 AND o.unit_price >= 0
 """
 
 

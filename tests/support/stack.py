@@ -252,7 +252,7 @@ def started_stack(suite: str) -> Iterator[Stack]:
         "MYSQL_ROOT_PASSWORD": f"root-{secrets.token_hex(8)}",
         "MYSQL_READER_PASSWORD": f"reader-{secrets.token_hex(8)}",
         "DAILY_REFRESH_SCHEDULE_CRON": "* * * * *",
-        "BOOKSHOP_SCHEDULES_RUNNING": "false",
+        "BOOKSHOP_SCHEDULES_AND_SENSORS_RUNNING": "false",
     }
     stack = Stack(f"bookshop-{suite}-{os.getpid()}", env, env_file, port, readonly_port)
     stack.operator = (OPERATOR_USER, env["BOOKSHOP_OPERATOR_PASSWORD"])

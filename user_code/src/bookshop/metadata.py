@@ -9,7 +9,6 @@ import dagster as dg
 if TYPE_CHECKING:
     import pandas as pd
 
-OWNERS = ["team:data-platform"]
 PREVIEW_ROWS = 5
 
 

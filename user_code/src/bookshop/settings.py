@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 TIMEZONE_VARIABLE = "BOOKSHOP_TIMEZONE"
-START_RUNNING_VARIABLE = "BOOKSHOP_SCHEDULES_RUNNING"
+START_RUNNING_VARIABLE = "BOOKSHOP_SCHEDULES_AND_SENSORS_RUNNING"
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}

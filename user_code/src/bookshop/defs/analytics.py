@@ -2,11 +2,10 @@
 
 import dagster as dg
 
+from bookshop.asset_groups import ANALYTICS
 from bookshop.dataframe import DataFrame
 from bookshop.logic import analytics
-from bookshop.metadata import OWNERS, frame_output
-
-KINDS = {"pandas", "parquet"}
+from bookshop.metadata import frame_output
 
 
 def negative_amounts_check(frame: DataFrame, column: str) -> dg.AssetCheckResult:
@@ -14,7 +13,7 @@ def negative_amounts_check(frame: DataFrame, column: str) -> dg.AssetCheckResult
     return dg.AssetCheckResult(passed=negative == 0, metadata={f"negative_{column}": negative})
 
 
-@dg.asset(group_name="analytics", kinds=KINDS, owners=OWNERS, pool="user_stats")
+@ANALYTICS.asset()
 def user_stats(users_cleaned: DataFrame, orders_cleaned: DataFrame) -> dg.Output[DataFrame]:
     """Per user: number of orders, total spend, first and last order."""
     return frame_output(analytics.user_stats(users_cleaned, orders_cleaned))
@@ -25,7 +24,7 @@ def user_stats_spend_not_negative(user_stats: DataFrame) -> dg.AssetCheckResult:
     return negative_amounts_check(user_stats, "spend_cents")
 
 
-@dg.asset(group_name="analytics", kinds=KINDS, owners=OWNERS, pool="top_authors")
+@ANALYTICS.asset()
 def top_authors(orders_cleaned: DataFrame, mysql_books: DataFrame, mysql_authors: DataFrame) -> dg.Output[DataFrame]:
     """Authors ranked by the revenue of their books, highest first."""
     ranked = analytics.top_authors(orders_cleaned, mysql_books, mysql_authors)
@@ -37,7 +36,7 @@ def top_authors_revenue_not_negative(top_authors: DataFrame) -> dg.AssetCheckRes
     return negative_amounts_check(top_authors, "revenue_cents")
 
 
-@dg.asset(group_name="analytics", kinds=KINDS, owners=OWNERS, pool="daily_revenue")
+@ANALYTICS.asset()
 def daily_revenue(orders_cleaned: DataFrame) -> dg.Output[DataFrame]:
     """Orders and revenue per day (UTC)."""
     return frame_output(analytics.daily_revenue(orders_cleaned))

@@ -2,12 +2,11 @@
 
 import dagster as dg
 
+from bookshop.asset_groups import EXPORTS
 from bookshop.dataframe import DataFrame
 from bookshop.logic.analytics import format_cents
-from bookshop.metadata import OWNERS, frame_metadata
+from bookshop.metadata import frame_metadata
 from bookshop.storage.exports import ExportDirectory
-
-KINDS = {"csv"}
 
 
 def export(exports: ExportDirectory, frame: DataFrame, file_name: str) -> dg.MaterializeResult:
@@ -15,14 +14,14 @@ def export(exports: ExportDirectory, frame: DataFrame, file_name: str) -> dg.Mat
     return dg.MaterializeResult(metadata={**frame_metadata(frame), "path": dg.MetadataValue.path(str(path))})
 
 
-@dg.asset(group_name="exports", kinds=KINDS, owners=OWNERS, pool="user_stats_csv")
+@EXPORTS.asset()
 def user_stats_csv(exports: ExportDirectory, user_stats: DataFrame) -> dg.MaterializeResult:
     """user_stats.csv: per-user orders and spend, amounts as exact decimals."""
     frame = user_stats.assign(spend=format_cents(user_stats["spend_cents"])).drop(columns="spend_cents")
     return export(exports, frame, "user_stats.csv")
 
 
-@dg.asset(group_name="exports", kinds=KINDS, owners=OWNERS, pool="top_authors_csv")
+@EXPORTS.asset()
 def top_authors_csv(exports: ExportDirectory, top_authors: DataFrame) -> dg.MaterializeResult:
     """top_authors.csv: authors ranked by revenue, amounts as exact decimals."""
     frame = top_authors.assign(revenue=format_cents(top_authors["revenue_cents"])).drop(columns="revenue_cents")

@@ -2,10 +2,12 @@
 
 import os
 from dataclasses import dataclass
+from typing import Any
 
 import dagster as dg
 
 from bookshop import settings
+from bookshop.defs import jobs
 
 # A run in one of these states means the job is still busy.
 ACTIVE_STATUSES = [
@@ -18,33 +20,41 @@ ACTIVE_STATUSES = [
 
 
 @dataclass(frozen=True)
-class PlannedSchedule:
+class ScheduleDefaults:
+    """A schedule as shipped: its job and the cron it runs on unless its variable retimes it."""
+
     name: str
     default_cron: str
-    job_name: str
+    job: Any  # a job from dg.define_asset_job, whose class Dagster does not export
     description: str
 
 
-PLANNED_SCHEDULES = (
-    PlannedSchedule(
-        "daily_refresh_schedule", "0 2 * * *", "daily_refresh", "Complete refresh of every asset overnight."
+SCHEDULE_DEFAULTS = (
+    ScheduleDefaults(
+        "daily_refresh_schedule", "0 2 * * *", jobs.daily_refresh, "Complete refresh of every asset overnight."
     ),
-    PlannedSchedule("source_refresh_schedule", "0 */6 * * *", "source_refresh", "Raw MySQL copies, every 6 hours."),
-    PlannedSchedule("analytics_refresh_schedule", "0 * * * *", "analytics_refresh", "Analytics and exports, hourly."),
-    PlannedSchedule(
-        "business_hours_analytics", "0 9-17 * * 1-5", "analytics_refresh", "Analytics and exports, 9-17 on weekdays."
+    ScheduleDefaults("source_refresh_schedule", "0 */6 * * *", jobs.source_refresh, "Raw MySQL copies, every 6 hours."),
+    ScheduleDefaults(
+        "analytics_refresh_schedule", "0 * * * *", jobs.analytics_refresh, "Analytics and exports, hourly."
     ),
-    PlannedSchedule(
-        "weekend_processing", "0 0 * * 0,6", "weekend_batch", "Every asset, at midnight on Saturday and Sunday."
+    ScheduleDefaults(
+        "business_hours_analytics", "0 9-17 * * 1-5", jobs.analytics_refresh, "Analytics and exports, 9-17 on weekdays."
+    ),
+    ScheduleDefaults(
+        "weekend_processing", "0 0 * * 0,6", jobs.weekend_batch, "Every asset, at midnight on Saturday and Sunday."
     ),
 )
 
 
 def build_schedule(
-    planned: PlannedSchedule, cron: str, timezone: str, status: dg.DefaultScheduleStatus
+    defaults: ScheduleDefaults, cron: str, timezone: str, status: dg.DefaultScheduleStatus
 ) -> dg.ScheduleDefinition:
-    """A schedule that requests its job, or skips while the job still has a run queued or in progress."""
-    job_name = planned.job_name
+    """A schedule that requests its job, or skips while the job still has a run queued or in progress.
+
+    This skip is the one thing that keeps scheduled runs from piling up: it looks at the job, so it
+    also covers two schedules of the same job and runs started by hand, and the tick says why.
+    """
+    job_name = defaults.job.name
 
     def request_unless_busy(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
         busy = context.instance.get_runs(filters=dg.RunsFilter(job_name=job_name, statuses=ACTIVE_STATUSES), limit=1)
@@ -56,17 +66,17 @@ def build_schedule(
 
     try:
         return dg.ScheduleDefinition(
-            name=planned.name,
-            job_name=job_name,
+            name=defaults.name,
+            job=defaults.job,
             cron_schedule=cron,
             execution_fn=request_unless_busy,
             execution_timezone=timezone,
             default_status=status,
-            description=planned.description,
+            description=defaults.description,
         )
     except dg.DagsterInvalidDefinitionError as error:
         raise settings.SettingsError(
-            f"{settings.cron_variable(planned.name)}={cron!r} is not a valid cron expression (e.g. '0 2 * * *')"
+            f"{settings.cron_variable(defaults.name)}={cron!r} is not a valid cron expression (e.g. '0 2 * * *')"
         ) from error
 
 
@@ -78,7 +88,7 @@ def schedules() -> dg.Definitions:
     status = dg.DefaultScheduleStatus.RUNNING if running else dg.DefaultScheduleStatus.STOPPED
     return dg.Definitions(
         schedules=[
-            build_schedule(planned, settings.schedule_cron(env, planned.name, planned.default_cron), timezone, status)
-            for planned in PLANNED_SCHEDULES
+            build_schedule(each, settings.schedule_cron(env, each.name, each.default_cron), timezone, status)
+            for each in SCHEDULE_DEFAULTS
         ]
     )

@@ -5,12 +5,11 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 from pydantic import Field
 
+from bookshop.asset_groups import SOURCES
 from bookshop.dataframe import DataFrame
-from bookshop.metadata import OWNERS, frame_output
+from bookshop.metadata import frame_output
 from bookshop.mysql import MySQLResource
 from bookshop.storage.snapshot_table import Manifest, SnapshotTables, TableRefresh
-
-KINDS = {"mysql", "pandas"}
 
 # Declarative automation keeps the sources fresh by itself: each source is requested on every
 # half-hour cron tick (at most once per tick), so mysql_orders is never older than 30 minutes
@@ -22,19 +21,19 @@ ORDERS_FRESHNESS = dg.FreshnessPolicy.time_window(fail_window=timedelta(minutes=
 ORDERS_SILENCE_LIMIT = timedelta(hours=24)
 
 
-@dg.asset(group_name="sources", kinds=KINDS, owners=OWNERS, automation_condition=KEEP_FRESH, pool="mysql_users")
+@SOURCES.asset(automation_condition=KEEP_FRESH)
 def mysql_users(mysql: MySQLResource) -> dg.Output[DataFrame]:
     """Users as stored in MySQL, dirty rows included."""
     return frame_output(mysql.read_table("SELECT id, email, full_name, created_at, updated_at FROM users"))
 
 
-@dg.asset(group_name="sources", kinds=KINDS, owners=OWNERS, automation_condition=KEEP_FRESH, pool="mysql_authors")
+@SOURCES.asset(automation_condition=KEEP_FRESH)
 def mysql_authors(mysql: MySQLResource) -> dg.Output[DataFrame]:
     """Authors as stored in MySQL."""
     return frame_output(mysql.read_table("SELECT id, name, country, created_at, updated_at FROM authors"))
 
 
-@dg.asset(group_name="sources", kinds=KINDS, owners=OWNERS, automation_condition=KEEP_FRESH, pool="mysql_books")
+@SOURCES.asset(automation_condition=KEEP_FRESH)
 def mysql_books(mysql: MySQLResource) -> dg.Output[DataFrame]:
     """Books as stored in MySQL, list price in integer cents."""
     return frame_output(
@@ -86,14 +85,10 @@ def read_changed_orders(mysql: MySQLResource, stored: Manifest) -> dg.Output[Tab
     )
 
 
-@dg.asset(
-    group_name="sources",
-    kinds=KINDS,
-    owners=OWNERS,
+@SOURCES.asset(
     automation_condition=KEEP_FRESH,
     freshness_policy=ORDERS_FRESHNESS,
     io_manager_key="snapshot_io_manager",
-    pool="mysql_orders",
 )
 def mysql_orders(
     context: dg.AssetExecutionContext,

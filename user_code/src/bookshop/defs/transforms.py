@@ -2,14 +2,13 @@
 
 import dagster as dg
 
+from bookshop.asset_groups import TRANSFORMS
 from bookshop.dataframe import DataFrame
 from bookshop.logic.cleaning import clean_orders, clean_users
-from bookshop.metadata import OWNERS, frame_output
-
-KINDS = {"pandas", "parquet"}
+from bookshop.metadata import frame_output
 
 
-@dg.asset(group_name="transforms", kinds=KINDS, owners=OWNERS, pool="users_cleaned")
+@TRANSFORMS.asset()
 def users_cleaned(mysql_users: DataFrame) -> dg.Output[DataFrame]:
     """Users with a normalised, valid, unique email; dropped rows counted by reason."""
     cleaned = clean_users(mysql_users)
@@ -26,15 +25,19 @@ def users_cleaned_emails_unique(users_cleaned: DataFrame) -> dg.AssetCheckResult
     )
 
 
-@dg.asset(group_name="transforms", kinds=KINDS, owners=OWNERS, pool="orders_cleaned")
+@TRANSFORMS.asset()
 def orders_cleaned(mysql_orders: DataFrame, users_cleaned: DataFrame, mysql_books: DataFrame) -> dg.Output[DataFrame]:
-    """Orders with a positive quantity, a known user and a known book; dropped rows counted by reason."""
+    """Orders with a positive quantity, a price of 0 or more, a known user and book; dropped rows counted by reason."""
     cleaned = clean_orders(mysql_orders, users_cleaned["id"], mysql_books["id"])
     return frame_output(cleaned.frame, **{f"dropped_{rule}": count for rule, count in cleaned.dropped.items()})
 
 
-@dg.asset_check(asset=orders_cleaned, blocking=True, description="No order has a zero or negative quantity or price.")
-def orders_cleaned_amounts_positive(orders_cleaned: DataFrame) -> dg.AssetCheckResult:
+@dg.asset_check(
+    asset=orders_cleaned,
+    blocking=True,
+    description="Every order has a quantity of 1 or more and a unit price of 0 or more (0: a free copy).",
+)
+def orders_cleaned_quantities_positive_prices_not_negative(orders_cleaned: DataFrame) -> dg.AssetCheckResult:
     bad = int(((orders_cleaned["quantity"] <= 0) | (orders_cleaned["unit_price_cents"] < 0)).sum())
     return dg.AssetCheckResult(passed=bad == 0, metadata={"bad_orders": bad})
 

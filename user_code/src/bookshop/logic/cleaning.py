@@ -39,18 +39,22 @@ def clean_users(users: pd.DataFrame) -> Cleaned:
 
 
 def clean_orders(orders: pd.DataFrame, user_ids: pd.Series, book_ids: pd.Series) -> Cleaned:
-    """Drop orders with a non-positive quantity or a user or book that does not exist.
+    """Drop orders with a quantity below 1, a negative unit price, or a user or book that does not exist.
 
-    Each dropped order is counted once, under the first rule it breaks.
+    A unit price of 0 is a free copy (a giveaway) and is kept. Each dropped order is counted
+    once, under the first rule it breaks.
     """
     bad_quantity = orders["quantity"] <= 0
-    unknown_user = ~bad_quantity & ~orders["user_id"].isin(user_ids)
-    unknown_book = ~bad_quantity & ~unknown_user & ~orders["book_id"].isin(book_ids)
-    keep = ~(bad_quantity | unknown_user | unknown_book)
+    negative_price = ~bad_quantity & (orders["unit_price_cents"] < 0)
+    bad_amount = bad_quantity | negative_price
+    unknown_user = ~bad_amount & ~orders["user_id"].isin(user_ids)
+    unknown_book = ~bad_amount & ~unknown_user & ~orders["book_id"].isin(book_ids)
+    keep = ~(bad_amount | unknown_user | unknown_book)
     return Cleaned(
         frame=orders[keep].reset_index(drop=True),
         dropped={
             "non_positive_quantity": int(bad_quantity.sum()),
+            "negative_unit_price": int(negative_price.sum()),
             "unknown_user": int(unknown_user.sum()),
             "unknown_book": int(unknown_book.sum()),
         },
