@@ -130,7 +130,12 @@ VARIABLES: tuple[Variable, ...] = (
     wiring("BOOKSHOP_INCOMING_PATH", "the incoming order files' drop, on the data volume", run=True),
     # ---- schedules
     setting("BOOKSHOP_TIMEZONE", "UTC", "IANA time zone of the schedules' crons", run=True),
-    setting("BOOKSHOP_SCHEDULES_AND_SENSORS_RUNNING", "false", "true: schedules and sensors start running on deployment", run=True),
+    setting(
+        "BOOKSHOP_SCHEDULES_AND_SENSORS_RUNNING",
+        "false",
+        "true: schedules and sensors start running on deployment",
+        run=True,
+    ),
     setting("DAILY_REFRESH_SCHEDULE_CRON", "0 2 * * *", "cron of daily_refresh_schedule", run=True),
     setting("SOURCE_REFRESH_SCHEDULE_CRON", "0 */6 * * *", "cron of source_refresh_schedule", run=True),
     setting("ANALYTICS_REFRESH_SCHEDULE_CRON", "0 * * * *", "cron of analytics_refresh_schedule", run=True),

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 
 from bookshop import settings
-from bookshop.defs.schedules import PlannedSchedule, build_schedule
+from bookshop.defs.schedules import ScheduleDefaults, build_schedule
 from bookshop.retention import Retention, prune_files, prune_runs
 
 
@@ -26,8 +26,8 @@ def retention() -> None:
     prune_old_history()
 
 
-RETENTION_SCHEDULE = PlannedSchedule(
-    "retention_schedule", "30 3 * * *", "retention", "Prunes old runs, logs and order files, nightly."
+RETENTION_SCHEDULE = ScheduleDefaults(
+    "retention_schedule", "30 3 * * *", retention, "Prunes old runs, logs and order files, nightly."
 )
 
 
