@@ -82,7 +82,7 @@ def test_resources_resolve_to_the_kubernetes_settings(kubernetes_env):
     assert exports.path == "s3://bookshop-data/exports"
     assert (incoming.path, incoming.storage_path) == ("/data/incoming", "s3://bookshop-data/storage")
     assert (webhook.url, webhook.webserver_url) == ("https://hooks.example.com/bookshop", "https://dagster.example.com")
-    assert snapshots.base_path == "s3://bookshop-data/storage"
+    assert snapshots.tables.base_path == "s3://bookshop-data/storage"
     # The Parquet IO manager holds a UPath once built; its setting is the same variable.
     assert resources["io_manager"].base_path == dg.EnvVar("BOOKSHOP_STORAGE_PATH")
 
