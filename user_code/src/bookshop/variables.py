@@ -125,9 +125,23 @@ VARIABLES: tuple[Variable, ...] = (
     wiring("BOOKSHOP_MYSQL_PASSWORD", "its password (MYSQL_READER_PASSWORD)", run=True),
     wiring("MYSQL_DATABASE", "the database the MySQL image creates for mysql_init/"),
     # ---- files
-    wiring("BOOKSHOP_STORAGE_PATH", "Parquet storage, on the data volume", run=True),
-    wiring("BOOKSHOP_EXPORTS_PATH", "CSV exports, on the data volume", run=True),
+    setting(
+        "BOOKSHOP_STORAGE_PATH",
+        "/data/storage",
+        "Parquet storage: a folder on the data volume, or an s3:// URL",
+        run=True,
+    ),
+    setting(
+        "BOOKSHOP_EXPORTS_PATH", "/data/exports", "CSV exports: a folder on the data volume, or an s3:// URL", run=True
+    ),
     wiring("BOOKSHOP_INCOMING_PATH", "the incoming order files' drop, on the data volume", run=True),
+    setting("BOOKSHOP_INCOMING_MAX_FILES_PER_RUN", "100", "order files per ingest run at most; 1: one run per file"),
+    setting("BOOKSHOP_INCOMING_MAX_BYTES_PER_RUN", "67108864", "bytes of order files per ingest run at most"),
+    # ---- object storage (empty unless the paths above are s3:// URLs)
+    setting("AWS_ACCESS_KEY_ID", "", "S3 access key (or an instance role: leave empty)", run=True),
+    setting("AWS_SECRET_ACCESS_KEY", "", "S3 secret key", run=True),
+    setting("AWS_DEFAULT_REGION", "us-east-1", "S3 region", run=True),
+    setting("AWS_ENDPOINT_URL", "", "an S3-compatible store's address; empty: AWS S3", run=True),
     # ---- schedules
     setting("BOOKSHOP_TIMEZONE", "UTC", "IANA time zone of the schedules' crons", run=True),
     setting(
@@ -141,6 +155,9 @@ VARIABLES: tuple[Variable, ...] = (
     setting("ANALYTICS_REFRESH_SCHEDULE_CRON", "0 * * * *", "cron of analytics_refresh_schedule", run=True),
     setting("BUSINESS_HOURS_ANALYTICS_CRON", "0 9-17 * * 1-5", "cron of business_hours_analytics", run=True),
     setting("WEEKEND_PROCESSING_CRON", "0 0 * * 0,6", "cron of weekend_processing", run=True),
+    # ---- retention
+    setting("BOOKSHOP_RETENTION_DAYS", "90", "days of run history and handled order files kept; 0: all", run=True),
+    setting("RETENTION_SCHEDULE_CRON", "30 3 * * *", "cron of retention_schedule", run=True),
     # ---- alerts
     setting(
         "BOOKSHOP_ALERT_WEBHOOK_URL", "", "receives a JSON POST for every failed run (code server only); empty: off"
