@@ -2,7 +2,7 @@
 
 (a) Four `source_refresh` runs launched at once, five rounds: the pools keep one writer per asset
 (no two runs' steps of one asset overlap), every run succeeds, every manifest names files that
-exist, and `analytics_refresh` then exports the figures computed in SQL.
+exist, and the transforms then `analytics_refresh` export the figures computed in SQL.
 (b) A `source_refresh` run container's process killed with SIGKILL from the host (as the OOM
 killer would) at several points of the refresh: afterwards the table is whole and the next
 refresh succeeds with the row count SQL gives.
@@ -26,6 +26,7 @@ from support.stack import Stack, wait_for
 ROUNDS = 4 + 1
 RUNS_AT_ONCE = 4
 SOURCES = ("mysql_users", "mysql_authors", "mysql_books", "mysql_orders")
+IMPLICIT_ASSET_JOB = "__ASSET_JOB"  # what the UI's Materialize launches
 # Where a refresh is killed: seconds after the run started (Dagster starting its steps), and after
 # mysql_orders' step started (reading MySQL; writing its files and committing the manifest).
 KILL_POINTS = (("run", 1.0), ("mysql_orders", 0.5), ("mysql_orders", 3.0))
@@ -126,6 +127,11 @@ def test_four_source_refreshes_at_once_take_turns_per_asset_and_leave_whole_tabl
                 assert second_start >= first_end, (round_number, asset, steps)
         assert_tables_whole(stack, order_count)
 
+    # The cleaned tables from what the overlapping runs stored (as an operator's Materialize would),
+    # then the analytics and exports from those.
+    transforms = stack.launch_run(IMPLICIT_ASSET_JOB, assets=["users_cleaned", "orders_cleaned"])
+    assert transforms["__typename"] == "LaunchRunSuccess", transforms
+    assert stack.wait_until_finished(transforms["run"]["runId"], timeout=420)["status"] == "SUCCESS"
     analytics = launch(stack, "analytics_refresh")
     assert stack.wait_until_finished(analytics, timeout=420)["status"] == "SUCCESS"
     engine = sql_engine(stack)
