@@ -170,8 +170,8 @@ def kill_the_next_ingest_run(stack: Stack, known: set[str], landed_before_kill: 
     """Kill -9 the process of the first ingest run not in `known` once it has landed that many files."""
     [run] = wait_for(
         lambda: [r for r in ingest_runs(stack, ["STARTED"]) if r["runId"] not in known],
-        120,
-        "an ingest run to start",
+        300,
+        f"an ingest run to start (to kill it after {landed_before_kill} file(s) landed)",
         interval=0.2,
     )
     wait_for(

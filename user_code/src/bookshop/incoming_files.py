@@ -63,7 +63,7 @@ class WaitingFile:
 
     @property
     def key(self) -> str:
-        """The same file (name, size, time) always has the same key: it is never requested twice."""
+        """The same file (name, size, time) always has the same key; a changed or new file gets a new one."""
         return f"{self.name}:{self.size}:{self.mtime_ns}"
 
 
@@ -71,8 +71,8 @@ class WaitingFile:
 class BatchLimits:
     """How many files, and how many bytes of them, one ingest run takes at most."""
 
-    max_files: int = DEFAULT_MAX_FILES
-    max_bytes: int = DEFAULT_MAX_BYTES
+    max_files: int
+    max_bytes: int
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> BatchLimits:
