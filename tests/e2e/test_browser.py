@@ -27,6 +27,7 @@ SCHEDULE_NAMES = {
     "analytics_refresh_schedule",
     "business_hours_analytics",
     "weekend_processing",
+    "retention_schedule",
 }
 TOGGLED = "analytics_refresh_schedule"
 UNTOUCHED = "weekend_processing"  # what the read-only UI tries to turn on

@@ -22,11 +22,6 @@ query($selector: SensorSelector!) {
 """
 
 
-def alerts_received(stack: Stack) -> list[dict[str, Any]]:
-    lines = stack.exec("webhook_receiver", "cat /tmp/alerts.jsonl 2>/dev/null || true").splitlines()
-    return [json.loads(line) for line in lines if line.strip()]
-
-
 def sensor_ticks(stack: Stack) -> list[dict[str, Any]]:
     selector = {"repositoryLocationName": LOCATION, "repositoryName": REPOSITORY, "sensorName": SENSOR}
     sensor = stack.graphql(SENSOR_TICKS, selector=selector)["sensorOrError"]
@@ -47,7 +42,7 @@ def test_a_failed_run_is_reported_once_and_a_successful_run_never(stack: Stack, 
     assert (made.failed["status"], made.succeeded["status"]) == ("FAILURE", "SUCCESS")
 
     posted = wait_for(
-        lambda: [alert for alert in alerts_received(stack) if alert["run_id"] == failed],
+        lambda: [alert for alert in stack.alerts() if alert["run_id"] == failed],
         120,
         f"the webhook POST for run {failed}",
     )
@@ -72,8 +67,8 @@ def test_a_failed_run_is_reported_once_and_a_successful_run_never(stack: Stack, 
     assert [line for line in logged_alerts(stack) if line["run_id"] == failed] == [alert]
 
     # The successful run: no POST, no log line, no tick that acted on it.
-    assert not [alert for alert in alerts_received(stack) if alert["run_id"] == succeeded]
+    assert not [alert for alert in stack.alerts() if alert["run_id"] == succeeded]
     assert not [line for line in logged_alerts(stack) if line["run_id"] == succeeded]
     assert not [tick for tick in sensor_ticks(stack) if succeeded in (tick["skipReason"] or "")]
     # And still exactly one POST for the failed run, after all that.
-    assert [alert for alert in alerts_received(stack) if alert["run_id"] == failed] == [alert]
+    assert [alert for alert in stack.alerts() if alert["run_id"] == failed] == [alert]

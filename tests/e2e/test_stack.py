@@ -25,13 +25,14 @@ ASSETS = {
     "user_stats", "top_authors", "daily_revenue",
     "user_stats_csv", "top_authors_csv",
 }  # fmt: skip
-JOBS = {"daily_refresh", "source_refresh", "analytics_refresh", "weekend_batch", "ingest_order_file"}
+JOBS = {"daily_refresh", "source_refresh", "analytics_refresh", "weekend_batch", "ingest_order_file", "retention"}
 SCHEDULES = {
     "daily_refresh_schedule": "* * * * *",  # retimed by the test environment
     "source_refresh_schedule": "0 */6 * * *",
     "analytics_refresh_schedule": "0 * * * *",
     "business_hours_analytics": "0 9-17 * * 1-5",
     "weekend_processing": "0 0 * * 0,6",
+    "retention_schedule": "30 3 * * *",
 }
 FINISHED = {"SUCCESS", "FAILURE", "CANCELED"}
 IN_PROGRESS = ["QUEUED", "NOT_STARTED", "STARTING", "STARTED", "CANCELING"]
@@ -240,8 +241,10 @@ def test_code_location_is_loaded_with_every_definition(stack: Stack):
     assert {s["name"]: s["cronSchedule"] for s in definitions["schedules"]} == SCHEDULES
     sensors = {s["name"]: s["sensorType"] for s in definitions["sensors"]}
     assert sensors["incoming_orders_sensor"] == sensors["mysql_orders_changed_sensor"] == "STANDARD"
-    # Plus the automation condition sensor and the run failure sensor, whatever their names.
-    assert sorted(sensors.values()) == ["AUTO_MATERIALIZE", "RUN_STATUS", "STANDARD", "STANDARD"]
+    # Plus the automation condition sensor and the run failure alert sensor (a standard sensor
+    # that keeps the alerts it owes in its cursor).
+    assert sensors["run_failure_alert_sensor"] == "STANDARD"
+    assert sorted(sensors.values()) == ["AUTO_MATERIALIZE", "STANDARD", "STANDARD", "STANDARD"]
     # Nothing was turned on by the deployment: BOOKSHOP_SCHEDULES_AND_SENSORS_RUNNING is false.
     assert {s["scheduleState"]["status"] for s in definitions["schedules"]} == {"STOPPED"}
 

@@ -1,7 +1,6 @@
 """Alerts at least once: a failure alert owed while the webhook receiver is down is POSTed once
 the receiver is back, exactly once, from the queue the alert sensor keeps in its cursor."""
 
-import json
 import time
 from typing import Any
 
@@ -19,8 +18,7 @@ SELECTOR = {"repositoryLocationName": LOCATION, "repositoryName": REPOSITORY, "s
 
 
 def alerts_for(stack: Stack, run_id: str) -> list[dict[str, Any]]:
-    lines = stack.exec("webhook_receiver", "cat /tmp/alerts.jsonl 2>/dev/null || true").splitlines()
-    return [alert for alert in map(json.loads, filter(str.strip, lines)) if alert["run_id"] == run_id]
+    return [alert for alert in stack.alerts() if alert["run_id"] == run_id]
 
 
 def tick_messages(stack: Stack) -> str:

@@ -143,6 +143,11 @@ class Stack:
     def container_id(self, service: str) -> str:
         return self.compose("ps", "--quiet", service).stdout.strip()
 
+    def alerts(self) -> list[dict[str, Any]]:
+        """Every JSON body the webhook receiver of compose.test.yml has been POSTed, in order."""
+        lines = self.exec("webhook_receiver", "cat /tmp/alerts.jsonl 2>/dev/null || true").splitlines()
+        return [json.loads(line) for line in lines if line.strip()]
+
     def mysql_address(self) -> tuple[str, int]:
         host, port = self.compose("port", "mysql", "3306").stdout.strip().rsplit(":", 1)
         return host, int(port)
