@@ -11,10 +11,14 @@ import pytest
 from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 
 from security.attacks import START_SCHEDULE_INLINE, TARGET_SCHEDULE, target_status
-from support.stack import Stack, basic_auth, wait_for
+from support.stack import Stack, basic_auth, free_port, wait_for
 
 CHROMIUM = os.environ.get("BOOKSHOP_CHROMIUM", "/usr/bin/chromium")
 EVIL = "http://evil.example"
+# The attacker's page in the browser: another origin on this machine (another port), as a local
+# service or a rebound DNS name would be. (Chromium keeps public sites from loopback addresses
+# on its own, so a public origin would not test the proxy.)
+EVIL_LOCAL = f"http://127.0.0.1:{free_port()}"
 
 
 def test_a_mutation_in_a_get_is_refused(stack: Stack):
@@ -118,8 +122,8 @@ def test_a_page_of_another_site_cannot_drive_the_ui_while_the_ui_itself_works(st
 
     statuses: list[tuple[str, str, int]] = []
     operator_page.on("response", lambda r: statuses.append((r.request.method, r.url, r.status)))
-    operator_page.route(f"{EVIL}/**", serve_evil)
-    operator_page.goto(f"{EVIL}/")
+    operator_page.route(f"{EVIL_LOCAL}/**", serve_evil)
+    operator_page.goto(f"{EVIL_LOCAL}/")
     operator_page.evaluate("window.attempts")
     operator_page.wait_for_load_state("networkidle")
     reached = [answer for answer in statuses if answer[1].startswith(f"{entry}/graphql")]

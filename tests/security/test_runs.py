@@ -21,7 +21,11 @@ done
 """
 TERMINATE = """
 mutation($runId: String!) {
-  terminateRun(runId: $runId) { __typename ... on UnauthorizedError { message } }
+  terminateRun(runId: $runId) {
+    __typename
+    ... on UnauthorizedError { message }
+    ... on TerminateRunFailure { message }
+  }
 }
 """
 LAUNCH_WITH_CONFIG = """
@@ -114,7 +118,11 @@ def test_a_run_container_carries_no_secret_runs_do_not_use(stack: Stack, watched
 
 
 def test_a_viewer_cannot_terminate_a_run(watched_run: WatchedRun):
-    assert watched_run.viewer_terminate["__typename"] == "UnauthorizedError"
+    refused = watched_run.viewer_terminate
+    assert (refused["__typename"], refused["message"]) == (
+        "TerminateRunFailure",
+        "You do not have permission to terminate this run",
+    )
     assert watched_run.finished["status"] == "SUCCESS"
 
 
