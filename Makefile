@@ -68,4 +68,4 @@ lock: $(VENV)/installed
 	cd locks && ../$(VENV)/bin/uv pip compile $(PLATFORM) dev.in -o dev.txt
 
 clean:
-	rm -rf $(VENV) test-output .pytest_cache .ruff_cache
+	rm -rf $(VENV) test-output .pytest_cache .ruff_cache user_code/.mypy_cache .dev
