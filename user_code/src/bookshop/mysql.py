@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 import pymysql
@@ -31,7 +31,7 @@ class MySQLResource(dg.ConfigurableResource):
     read_timeout_seconds: int = 60
     write_timeout_seconds: int = 60
 
-    def timeouts(self) -> dict[str, int]:
+    def timeouts(self) -> dict[str, Any]:
         """pymysql's connect arguments for the three bounds."""
         return {
             "connect_timeout": self.connect_timeout_seconds,

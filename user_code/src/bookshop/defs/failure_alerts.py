@@ -17,10 +17,13 @@ def alert_for(instance: dg.DagsterInstance, run_id: str, webserver_url: str) -> 
     """The run's alert: its failure message, then the cause of each failed step."""
     [run_failure] = instance.all_logs(run_id, of_type=dg.DagsterEventType.RUN_FAILURE)[-1:]
     step_failures = instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_FAILURE)
-    errors = [entry.dagster_event.event_specific_data.error for entry in step_failures]
+    errors = [entry.get_dagster_event().step_failure_data.error for entry in step_failures]
     causes = [(error.cause or error).message.strip() for error in errors if error]
-    error = "\n".join([run_failure.dagster_event.message or "run failed", *causes])
-    return failure_alert(instance.get_run_by_id(run_id), error, webserver_url)
+    error = "\n".join([run_failure.get_dagster_event().message or "run failed", *causes])
+    run = instance.get_run_by_id(run_id)
+    if run is None:
+        raise LookupError(f"run {run_id} failed but is no longer in the instance")
+    return failure_alert(run, error, webserver_url)
 
 
 def queue_new_failures(context: dg.SensorEvaluationContext, queue: AlertQueue, webhook: FailureWebhook) -> None:

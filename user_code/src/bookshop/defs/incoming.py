@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 from pydantic import Field
@@ -107,9 +108,14 @@ def ingest(context: dg.OpExecutionContext, incoming: IncomingOrderFiles, path: P
     if landing.new:
         moved = incoming.move_to_processed(path, context.run_id)
         context.log.info(f"Landed {len(orders)} order(s) from {name} as {landing.path} (moved to {moved})")
-        metadata = {**frame_metadata(orders), "file": name, "sha256": digest, "parquet": str(landing.path)}
+        landed: dict[str, Any] = {
+            **frame_metadata(orders),
+            "file": name,
+            "sha256": digest,
+            "parquet": str(landing.path),
+        }
         return Outcome(
-            dg.AssetMaterialization(INCOMING_ORDERS, description=f"Orders loaded from {name}", metadata=metadata)
+            dg.AssetMaterialization(INCOMING_ORDERS, description=f"Orders loaded from {name}", metadata=landed)
         )
     note = f"{name}: a duplicate: its content (sha256 {digest}) was landed before as {landing.path}; nothing landed"
     moved = incoming.move_to_processed(path, context.run_id, note=note)

@@ -32,9 +32,10 @@ def is_local(path: UPath | Path) -> bool:
     return isinstance(path, Path) or getattr(path, "protocol", "") in ("", "file", "local")
 
 
-def write_atomically(path: UPath | Path, write: Callable[[BinaryIO], None]) -> None:
+def write_atomically(path: UPath | Path, write: Callable[[BinaryIO], object]) -> None:
     """Call `write` with a binary file that becomes `path` only once it is complete."""
     if not is_local(path):
+        assert isinstance(path, UPath)
         buffer = io.BytesIO()
         write(buffer)
         path.fs.pipe_file(path.path, buffer.getvalue())
@@ -69,6 +70,7 @@ def replace_if_unchanged(path: UPath | Path, expected: bytes | None, content: by
             check_unchanged(target, read_or_none(target), expected)
             write_atomically(target, lambda file: file.write(content))
         return
+    assert isinstance(path, UPath)
     fs, key = path.fs, path.path
     fs.invalidate_cache(key)
     etag = fs.info(key)["ETag"] if fs.exists(key) else None
@@ -89,7 +91,10 @@ def read_or_none(path: UPath | Path) -> bytes | None:
     between two reads; a single GET sees one version, old or new.)
     """
     try:
-        return path.read_bytes() if is_local(path) else path.fs.cat_file(path.path)
+        if is_local(path):
+            return path.read_bytes()
+        assert isinstance(path, UPath)
+        return path.fs.cat_file(path.path)
     except FileNotFoundError:
         return None
 
