@@ -11,8 +11,11 @@ import io
 import json
 import subprocess
 import time
+from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 
+import pytest
 from sqlalchemy import URL, create_engine
 
 from support.shop_figures import shop_figures
@@ -278,8 +281,9 @@ def test_the_code_server_is_unhealthy_while_its_code_cannot_load(stack: Stack):
         subprocess.run(["docker", "rm", "--force", name], capture_output=True, check=False)
 
 
-def test_daily_refresh_succeeds_in_its_own_container_with_the_figures_sql_computes(stack: Stack):
-    since = time.time()
+def test_daily_refresh_succeeds_in_its_own_container_with_the_figures_sql_computes(
+    stack: Stack, run_container_events: Path
+):
     run_id = stack.client().submit_job_execution("daily_refresh", repository_location_name=LOCATION)
     run = wait_until_finished(stack, run_id, timeout=420)
     assert run["status"] == "SUCCESS", [e.get("message") for e in run_events(stack, run_id)][-20:]
@@ -291,7 +295,9 @@ def test_daily_refresh_succeeds_in_its_own_container_with_the_figures_sql_comput
     assert tags_of(run)["dagster/image"] == f"bookshop-user-code:{stack.env['BOOKSHOP_IMAGE_TAG']}"
     # ...that Docker started for this run and removed once it finished.
     actions = wait_for(
-        lambda: (found := container_actions(run_id, since)).get(container, [])[-1:] == ["destroy"] and found,
+        lambda: (
+            (found := container_actions(run_container_events, run_id)).get(container, [])[-1:] == ["destroy"] and found
+        ),
         60,
         f"the container of run {run_id} to be removed",
     )
@@ -326,17 +332,31 @@ def test_daily_refresh_succeeds_in_its_own_container_with_the_figures_sql_comput
     assert len(user_stats) == figures["users_cleaned"]
 
 
-def container_actions(run_id: str, since: float) -> dict[str, list[str]]:
-    """Docker's own record of the containers labelled with this run: their actions, by container id."""
-    output = subprocess.run(
-        ["docker", "events", "--since", f"{since - 5:.0f}", "--until", f"{time.time() + 1:.0f}",
-         "--filter", "type=container", "--filter", f"label=dagster/run_id={run_id}", "--format", "{{json .}}"],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
+@pytest.fixture
+def run_container_events(tmp_path) -> Iterator[Path]:
+    """Docker's events for run containers, written to a file while the test runs: asked afterwards,
+    a busy engine may have dropped them already (it keeps only a short backlog)."""
+    path = tmp_path / "events.jsonl"
+    with path.open("w") as log:
+        recorder = subprocess.Popen(
+            ["docker", "events", "--filter", "type=container", "--filter", "label=dagster/run_id",
+             "--format", "{{json .}}"],
+            stdout=log,
+        )  # fmt: skip
+    try:
+        yield path
+    finally:
+        recorder.terminate()
+        recorder.wait(10)
+
+
+def container_actions(events: Path, run_id: str) -> dict[str, list[str]]:
+    """The actions Docker recorded for the containers labelled with this run, by container id."""
     actions: dict[str, list[str]] = {}
-    for line in output.splitlines():
+    for line in events.read_text().splitlines():
         event = json.loads(line)
-        actions.setdefault(event["id"], []).append(event["Action"])
+        if event["Actor"]["Attributes"].get("dagster/run_id") == run_id:
+            actions.setdefault(event["id"], []).append(event["Action"])
     return actions
 
 
