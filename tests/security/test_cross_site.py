@@ -1,24 +1,48 @@
 """Cross-site request forgery against the operator entry, by a page the signed-in operator opens."""
 
 import base64
+import contextlib
 import json
 import os
 import socket
+import threading
 import urllib.parse
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from security.attacks import START_SCHEDULE_INLINE, TARGET_SCHEDULE, target_status
 from support.stack import Stack, basic_auth, free_port, wait_for
 
 CHROMIUM = os.environ.get("BOOKSHOP_CHROMIUM", "/usr/bin/chromium")
 EVIL = "http://evil.example"
-# The attacker's page in the browser: another origin on this machine (another port), as a local
-# service or a rebound DNS name would be. (Chromium keeps public sites from loopback addresses
-# on its own, so a public origin would not test the proxy.)
-EVIL_LOCAL = f"http://127.0.0.1:{free_port()}"
+
+
+@contextlib.contextmanager
+def served(page: str) -> Iterator[str]:
+    """The attacker's page, served for real by another origin on this machine (another port), as a
+    local service or a rebound DNS name would be. (Chromium keeps public sites from loopback
+    addresses on its own, so a public origin would not test the proxy.)"""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = page.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_a_mutation_in_a_get_is_refused(stack: Stack):
@@ -117,15 +141,12 @@ def test_a_page_of_another_site_cannot_drive_the_ui_while_the_ui_itself_works(st
         ]);
       </script></body></html>"""
 
-    def serve_evil(route: Route) -> None:
-        route.fulfill(status=200, content_type="text/html", body=evil_page)
-
     statuses: list[tuple[str, str, int]] = []
     operator_page.on("response", lambda r: statuses.append((r.request.method, r.url, r.status)))
-    operator_page.route(f"{EVIL_LOCAL}/**", serve_evil)
-    operator_page.goto(f"{EVIL_LOCAL}/")
-    operator_page.evaluate("window.attempts")
-    operator_page.wait_for_load_state("networkidle")
+    with served(evil_page) as evil:
+        operator_page.goto(f"{evil}/")
+        operator_page.evaluate("window.attempts")
+        operator_page.wait_for_load_state("networkidle")
     reached = [answer for answer in statuses if answer[1].startswith(f"{entry}/graphql")]
     assert len(reached) >= 2 and {status for *_, status in reached} == {403}, statuses
     assert target_status(stack) == "STOPPED"
@@ -133,7 +154,7 @@ def test_a_page_of_another_site_cannot_drive_the_ui_while_the_ui_itself_works(st
     # Meanwhile the UI in the same browser: its pages load, its queries pass, and its
     # subscriptions' WebSocket to /graphql is upgraded and answered.
     frames: list[str] = []
-    operator_page.on("websocket", lambda socket: socket.on("framereceived", frames.append))
+    operator_page.on("websocket", lambda socket: socket.on("framereceived", lambda payload: frames.append(payload)))
     statuses.clear()
     operator_page.goto(f"{entry}/automation")
     expect(operator_page.get_by_role("link", name=TARGET_SCHEDULE)).to_be_visible(timeout=60_000)
