@@ -26,8 +26,9 @@ test: lint
 test-unit: $(VENV)/installed
 	$(VENV)/bin/python -m pytest -m unit
 
+# Images tagged `bench` unless BOOKSHOP_TEST_IMAGE_TAG says otherwise (see bench/README.md).
 bench: $(VENV)/installed
-	$(VENV)/bin/python -m bench
+	BOOKSHOP_TEST_IMAGE_TAG=$${BOOKSHOP_TEST_IMAGE_TAG:-bench} $(VENV)/bin/python -m bench
 
 # The operator guide's screenshots (docs/screenshots/), from the browser tests on a stack of their own.
 screenshots: $(VENV)/installed

@@ -73,13 +73,15 @@ def seconds_of(samples: list[process.Sample]) -> float:
 
 def extraction(rows: int, floor, reads, fulls) -> dict[str, Any]:
     seconds = seconds_of(reads)
+    floor_seconds = process.middle([s.seconds for s in floor])
     return {
         "rows": rows,
+        "ratio": round(seconds / floor_seconds, 3),
         "seconds": seconds,
         "rows_per_second": round(rows / seconds),
         "peak_rss_mb": process.middle([s.peak_rss_mb for s in reads]),
         "process_seconds": process.middle([s.seconds for s in reads]),
-        "floor_seconds": process.middle([s.seconds for s in floor]),
+        "floor_seconds": floor_seconds,
         "floor_peak_rss_mb": process.middle([s.peak_rss_mb for s in floor]),
         "money_exact": True,
         "materialization_seconds": process.middle([s.report["run_seconds"] for s in fulls]),

@@ -75,7 +75,7 @@ def measure(
             if stack is not None and reader is not None:
                 database.grant_reader(reader)
                 scale["sizes"][str(rows)] = daily_refresh_at(stack, database)
-            incremental["sizes"][str(rows)] = incremental_at(database, changes, repeats)
+            incremental["sizes"][str(rows)] = {"database": database.name, **incremental_at(database, changes, repeats)}
         finally:
             database.drop()
     small, large = str(min(sizes)), str(max(sizes))
