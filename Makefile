@@ -54,8 +54,9 @@ dev: $(VENV)/installed
 dev-down:
 	$(DEV_COMPOSE) down
 
+# Images tagged `bench` unless BOOKSHOP_TEST_IMAGE_TAG says otherwise (see bench/README.md).
 bench: $(VENV)/installed
-	$(VENV)/bin/python -m bench
+	BOOKSHOP_TEST_IMAGE_TAG=$${BOOKSHOP_TEST_IMAGE_TAG:-bench} $(VENV)/bin/python -m bench
 
 # The operator guide's screenshots (docs/screenshots/), from the browser tests on a stack of their own.
 screenshots: $(VENV)/installed

@@ -1,36 +1,45 @@
-"""`python -m bench`: every benchmark of issue 5, one table, bench/results.json.
+"""`python -m bench`: every benchmark, one table, bench/results.json.
 
-    python -m bench                         # everything, on a compose project of its own
-    python -m bench --rows 20000 --repeats 1 --idle-seconds 0    # a quick look
-    python -m bench --skip-stack --mysql-admin-url mysql://root@127.0.0.1:3306   # reads only
+    python -m bench                        # everything, on a compose project of its own (make bench)
+    python -m bench --parts burst --burst-files 10 --burst-bad 2       # one part, small
+    python -m bench --skip-stack --mysql-admin-url mysql://root@127.0.0.1:3306   # no Docker
 
-Order: build the images; first starts (each from `down --volumes`), then cold starts (containers
-removed, volumes kept); one-asset launches and
-daily_refresh on the seed data; the idle spell and `docker stats`; image sizes; then the
-extraction and incremental benchmarks on a database of `--rows` orders beside `shop` in the
-same MySQL; the compose project is removed with its volumes at the end, whatever happened.
+Order: build the images and start the stack from empty volumes; Dagster's deploy_docker beside
+it (cold starts, one-asset launches, the idle spell and `docker stats` of both); daily_refresh
+on the seed data; image sizes; the burst of order files; extraction and the 1% incremental
+refresh on a database of `--rows` orders; daily_refresh and the incremental refresh at each of
+`--scale-rows`. Generated orders live in databases of their own beside `shop` in the same
+MySQL; the compose projects are removed with their volumes at the end, whatever happened.
 """
 
 import argparse
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import footprint, reads, report, runs
+from bench import burst, footprint, reads, reference, report, runs, scale
 from bench.database import BenchDatabase
-from bench.graphql import Dagster
-from bench.process import ROOT, middle
-from bench.stack import Stack
+from bench.process import ROOT
+from support.stack import Stack, new_stack
+
+PARTS = ("reference", "burst", "extraction", "scale")
 
 
 def arguments(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS), help="what to measure")
     parser.add_argument("--rows", type=int, default=1_000_000, help="orders in the extraction benchmark")
-    parser.add_argument("--repeats", type=int, default=5, help="runs of each figure; the median is reported")
-    parser.add_argument("--idle-seconds", type=float, default=300, help="idle spell before docker stats")
-    parser.add_argument("--skip-stack", action="store_true", help="only the extraction and incremental figures")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each figure; the median is reported")
+    parser.add_argument("--idle-seconds", type=float, default=120, help="idle spell before docker stats")
+    parser.add_argument("--scale-rows", type=int, nargs="+", default=[1_000_000, 5_000_000], help="orders per size")
+    parser.add_argument("--changed-orders", type=int, default=10_000, help="orders changed before each incremental")
+    parser.add_argument("--burst-files", type=int, default=200, help="good order files dropped at once")
+    parser.add_argument("--burst-orders", type=int, default=100, help="orders in each good file")
+    parser.add_argument("--burst-bad", type=int, default=20, help="bad order files dropped with them")
+    parser.add_argument("--skip-stack", action="store_true", help="only what needs no Docker (extraction, incremental)")
     parser.add_argument(
         "--mysql-admin-url",
         help="read orders from this server (it must hold mysql_init/'s shop) instead of the stack's MySQL",
@@ -39,58 +48,95 @@ def arguments(argv: list[str]) -> argparse.Namespace:
     options = parser.parse_args(argv)
     if options.skip_stack and not options.mysql_admin_url:
         parser.error("--skip-stack needs --mysql-admin-url")
+    if min(options.scale_rows) < options.changed_orders * 100:
+        parser.error("--scale-rows must each hold at least 100 x --changed-orders orders")
     return options
 
 
-def start(stack: Stack, dagster: Dagster, keep_volumes: bool) -> float:
-    """Seconds from `docker compose up` (containers removed, images built) until every service is
-    healthy and the code location is loaded; with the volumes of the last start, or empty ones."""
-    stack.down(keep_volumes=keep_volumes)
+def first_start(stack: Stack) -> float:
+    """Seconds from `docker compose up` on empty volumes (images built) until the code location is loaded."""
     started = time.monotonic()
-    stack.up()
-    while not dagster.location_loaded():
-        time.sleep(0.1)
+    reference.until_loaded(stack)
+    stack.up()  # and every service healthy before anything is measured
     return time.monotonic() - started
 
 
-def stack_figures(stack: Stack, options: argparse.Namespace) -> dict[str, Any]:
-    results: dict[str, Any] = {"build_seconds": round(stack.build(), 1)}
-    dagster = Dagster(stack.webserver_port, ("operator", stack.env["BOOKSHOP_OPERATOR_PASSWORD"]))
-    first = [start(stack, dagster, keep_volumes=False) for _ in range(options.repeats)]
-    results["first_start_seconds"] = middle(first)
-    results["cold_start_seconds"] = middle([start(stack, dagster, keep_volumes=True) for _ in range(options.repeats)])
-    results["launch"] = runs.launch_latency(dagster, stack.user_code_image(), options.repeats)
-    results["daily_refresh"] = runs.daily_refresh(dagster, options.repeats)
-    results["idle_seconds"] = options.idle_seconds
-    results["idle_memory_mb"] = footprint.idle_memory(stack, options.idle_seconds)
-    results.update(footprint.images(stack))
-    return results
+def mysql_admin_url(stack: Stack) -> str:
+    host, port = stack.mysql_address()
+    return f"mysql://root:{stack.env['MYSQL_ROOT_PASSWORD']}@{host}:{port}"
+
+
+def timed(results: dict[str, Any], part: str, work: Callable[[], Any]) -> Any:
+    """Run one part of the benchmark and keep its wall time in results["part_seconds"]."""
+    started = time.monotonic()
+    value = work()
+    results.setdefault("part_seconds", {})[part] = round(time.monotonic() - started, 1)
+    return value
+
+
+def stack_figures(stack: Stack, options: argparse.Namespace, results: dict[str, Any]) -> None:
+    timed(results, "build", stack.build)
+    results["first_start_seconds"] = round(timed(results, "first start", lambda: first_start(stack)), 1)
+    if "reference" in options.parts:
+        results["reference"] = timed(
+            results, "reference", lambda: reference.measure(stack, options.repeats, options.idle_seconds)
+        )
+        results["daily_refresh"] = timed(results, "daily_refresh", lambda: runs.daily_refresh(stack, options.repeats))
+        results.update(timed(results, "images", lambda: footprint.images(stack)))
+    if "burst" in options.parts:
+        results["burst"] = timed(
+            results,
+            "burst",
+            lambda: burst.measure(stack, options.burst_files, options.burst_orders, options.burst_bad),
+        )
+
+
+def database_figures(admin_url: str, stack: Stack | None, options: argparse.Namespace, results: dict[str, Any]) -> None:
+    if "extraction" in options.parts:
+        database = BenchDatabase.from_admin_url(admin_url, f"bench_{os.getpid()}")
+        results["database"] = database.name
+        try:
+            results.update(timed(results, "extraction", lambda: reads.measure(database, options.rows, options.repeats)))
+        finally:
+            database.drop()
+    if "scale" in options.parts:
+        reader = stack.env.get("MYSQL_READER_USER", "bookshop_reader") if stack else None
+        measured = timed(
+            results,
+            "scale",
+            lambda: scale.measure(
+                admin_url, options.scale_rows, options.changed_orders, options.repeats, stack, reader
+            ),
+        )
+        incremental = measured["incremental_scale"]
+        results.setdefault("incremental", {}).update(scale_ratio=incremental["scale_ratio"], scale=incremental)
+        if "scale" in measured:
+            results["scale"] = measured["scale"]
 
 
 def main(argv: list[str]) -> int:
     options = arguments(argv)
-    # The machine's load tells how far to trust the figures: other work shares these 2 cores.
+    began = time.monotonic()
+    # The machine's load tells how far to trust the figures: other work may share the cores.
     results: dict[str, Any] = {"repeats": options.repeats, "cpus": os.cpu_count(), "load_at_start": os.getloadavg()[0]}
-    stack = None if options.skip_stack else Stack.create()
+    stack = None if options.skip_stack else new_stack("bench")
+    if stack:
+        # The bench loads its generated orders as MySQL's root from this host (never done in a deployment).
+        stack.env["MYSQL_ROOT_HOST"] = "%"
     try:
         if stack:
             print(f"compose project {stack.project}, webserver on 127.0.0.1:{stack.webserver_port}", file=sys.stderr)
-            results.update(stack_figures(stack, options))
-        database = BenchDatabase.from_admin_url(
-            options.mysql_admin_url or stack.mysql_admin_url(), f"bench_{os.getpid()}"
-        )
-        results["database"] = database.name
-        try:
-            results.update(reads.measure(database, options.rows, options.repeats))
-        finally:
-            database.drop()
+            stack_figures(stack, options, results)
+        database_figures(options.mysql_admin_url or mysql_admin_url(stack), stack, options, results)
     finally:
         if stack:
             stack.down()
     results["load_at_end"] = os.getloadavg()[0]
+    results["total_seconds"] = round(time.monotonic() - began, 1)
     report.write(results, options.output)
     print(report.render(results))
-    print(f"\nload average (1 min) {results['load_at_start']:.1f} at start, {results['load_at_end']:.1f} at end")
+    print(f"\nparts (s): {results.get('part_seconds', {})}, total {results['total_seconds']} s")
+    print(f"load average (1 min) {results['load_at_start']:.1f} at start, {results['load_at_end']:.1f} at end")
     print(f"written to {options.output}")
     return 0
 

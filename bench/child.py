@@ -4,30 +4,26 @@
     python -m bench.child materialize '{"full_refresh": false}'
     python -m bench.child load '{}'
 
-The MySQL settings, storage folders and DAGSTER_HOME come from the environment, as in a run container.
-Timing starts after the imports and the definitions have loaded: the figure is the work itself. The
-readers that steps import on first use (connectorx, pyarrow's Parquet) are imported here first, so a
-step's time is its work whichever step ran first; a run container pays those imports once, at start.
+The code location is used as a deployment uses it: its definitions, its mysql resource, its jobs
+and the stored value of an asset (`Definitions.load_asset_value`). The MySQL settings, storage
+folders and DAGSTER_HOME come from the environment, as in a run container. Timing starts after
+the imports and the definitions have loaded: the figure is the work itself. The readers that
+steps import on first use (connectorx, pyarrow's Parquet) are imported here first, so a step's
+time is its work whichever step ran first; a run container pays those imports once, at start.
 """
 
-import dataclasses
 import json
-import os
 import sys
 import time
-from collections.abc import Callable
 from typing import Any
 
 import connectorx  # noqa: F401 (see above)
 import dagster as dg
 import pandas as pd
 import pyarrow.parquet  # noqa: F401 (see above)
-from upath import UPath
 
+from bench.reads import QUERY
 from bookshop.definitions import defs
-from bookshop.defs.sources import ORDER_COLUMNS, read_changed_orders
-from bookshop.mysql import MySQLResource
-from bookshop.storage.snapshot_table import SnapshotTable
 
 ORDERS = dg.AssetKey("mysql_orders")
 
@@ -37,11 +33,12 @@ def money(frame: pd.DataFrame) -> dict[str, Any]:
     return {"rows": len(frame), "cents_dtype": str(cents.dtype), "cents_total": int(cents.sum())}
 
 
-def read(mysql: MySQLResource) -> dict[str, Any]:
-    """The asset's full read (MySQLResource.read_table with the asset's query), nothing else."""
-    started = time.perf_counter()
-    frame = mysql.read_table(f"SELECT {ORDER_COLUMNS} FROM orders")
-    return {"seconds": time.perf_counter() - started, **money(frame)}
+def read(definitions: dg.Definitions) -> dict[str, Any]:
+    """The code location's mysql resource reading every order as mysql_orders stores them, nothing else."""
+    with dg.build_resources({"mysql": definitions.resources["mysql"]}) as resources:
+        started = time.perf_counter()
+        frame = resources.mysql.read_table(QUERY)
+        return {"seconds": time.perf_counter() - started, **money(frame)}
 
 
 def last_refresh(instance: dg.DagsterInstance) -> dict[str, Any]:
@@ -60,11 +57,10 @@ def step_seconds(instance: dg.DagsterInstance, run_id: str) -> float:
     )
 
 
-def materialize(mysql: MySQLResource, full_refresh: bool) -> dict[str, Any]:
-    """mysql_orders (and its check) materialised as a run of the code location would, in this process."""
-    job = defs().resolve_implicit_global_asset_job_def()
+def materialize(definitions: dg.Definitions, full_refresh: bool) -> dict[str, Any]:
+    """mysql_orders (and its check) materialised as source_refresh would, in this process."""
+    job = definitions.resolve_job_def("source_refresh")
     instance = dg.DagsterInstance.get()
-    before = last_refresh(instance)
     started = time.perf_counter()
     result = job.execute_in_process(
         asset_selection=[ORDERS],
@@ -74,57 +70,28 @@ def materialize(mysql: MySQLResource, full_refresh: bool) -> dict[str, Any]:
     run_seconds = time.perf_counter() - started
     assert result.success
     after = last_refresh(instance)
-    report = {
+    return {
         "seconds": step_seconds(instance, result.run_id),
         "run_seconds": run_seconds,
         "refresh": after["refresh"],
+        "changed_rows": after.get("changed_rows"),
     }
-    if after["refresh"] == "incremental":
-        report["changed_rows"] = after["changed_rows"]
-        report["phases"] = incremental_phases(mysql, before["high_watermark"], stored_orders(after))
-    return report
 
 
-def stored_orders(refresh: dict[str, Any]) -> SnapshotTable:
-    """The stored table that a refresh's metadata names."""
-    return SnapshotTable(UPath(refresh["manifest"]).parent)
-
-
-def load() -> dict[str, Any]:
+def load(definitions: dg.Definitions) -> dict[str, Any]:
     """The stored orders loaded whole, as a downstream asset loads them (and checked by `money`)."""
-    frame, seconds = timed(stored_orders(last_refresh(dg.DagsterInstance.get())).read)
-    return {"seconds": seconds, **money(frame)}
-
-
-def timed(work: Callable[[], Any]) -> tuple[Any, float]:
     started = time.perf_counter()
-    value = work()
-    return value, round(time.perf_counter() - started, 3)
-
-
-def incremental_phases(mysql: MySQLResource, high_watermark: str, table: SnapshotTable) -> dict[str, float]:
-    """The parts of the incremental refresh just run, timed one by one again from the same high-watermark
-    (folding the same changes into the stored table again changes nothing)."""
-    current = table.existing_manifest()
-    since = dataclasses.replace(current, high_watermark=high_watermark)
-    refresh, reading = timed(lambda: read_changed_orders(mysql, since).value)
-    _, folding = timed(lambda: table.apply(refresh.rows, refresh.deleted_ids, refresh.high_watermark, current))
-    return {"read changed rows and deleted ids": reading, "fold into the stored table": folding}
+    frame = definitions.load_asset_value(ORDERS, instance=dg.DagsterInstance.get())
+    return {"seconds": round(time.perf_counter() - started, 3), **money(frame)}
 
 
 def main(task: str, arguments: dict[str, Any]) -> dict[str, Any]:
-    mysql = MySQLResource(
-        host=os.environ["BOOKSHOP_MYSQL_HOST"],
-        port=int(os.environ["BOOKSHOP_MYSQL_PORT"]),
-        database=os.environ["BOOKSHOP_MYSQL_DATABASE"],
-        user=os.environ["BOOKSHOP_MYSQL_USER"],
-        password=os.environ["BOOKSHOP_MYSQL_PASSWORD"],
-    )
+    definitions = defs()
     if task == "read":
-        return read(mysql)
+        return read(definitions)
     if task == "load":
-        return load()
-    return materialize(mysql, arguments["full_refresh"])
+        return load(definitions)
+    return materialize(definitions, arguments["full_refresh"])
 
 
 if __name__ == "__main__":

@@ -50,6 +50,18 @@ class BenchDatabase:
     def drop(self) -> None:
         self.sql(f"DROP DATABASE IF EXISTS `{self.name}`", in_database=False)
 
+    def grant_reader(self, user: str) -> None:
+        """Let the pipeline's SELECT-only account read this database as it reads `shop`."""
+        self.sql(f"GRANT SELECT ON `{self.name}`.* TO '{user}'@'%'", in_database=False)
+
+    def change_orders(self, count: int) -> int:
+        """Update the same `count` orders on every call, whatever the table's size: ids 7, 107, 207, ..."""
+        changed = self.sql(
+            "UPDATE orders SET quantity = quantity + 1, updated_at = UTC_TIMESTAMP()"
+            f" WHERE id % 100 = 7 AND id < {int(count) * 100}; SELECT ROW_COUNT()"
+        )
+        return int(changed)
+
     def change_one_percent(self, round_number: int) -> int:
         """Update 1% of orders as the storefront would (their updated_at moves); a different 1% each round."""
         remainder = (7 + 13 * round_number) % 100

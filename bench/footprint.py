@@ -2,10 +2,9 @@
 
 import json
 import subprocess
-import time
 from typing import Any
 
-from bench.stack import IMAGE_TAG, Stack
+from support.stack import IMAGE_TAG, Stack
 
 BASE_IMAGE = "python:3.11-slim"  # both project images start FROM it
 MIB_PER = {"B": 1 / 2**20, "KiB": 1 / 1024, "MiB": 1, "GiB": 1024}  # docker stats uses binary units
@@ -27,16 +26,22 @@ def mebibytes(usage: str) -> float:
     raise ValueError(f"unknown memory figure {usage!r}")
 
 
-def idle_memory(stack: Stack, idle_seconds: float) -> dict[str, float]:
-    """MiB of each running service after `idle_seconds` with nothing launched (docker stats)."""
-    time.sleep(idle_seconds)
-    containers = stack.containers()
+def running(stack: Stack) -> dict[str, str]:
+    """Running service name -> container id."""
+    return {name: row["ID"] for name, row in stack.services().items() if row["State"] == "running"}
+
+
+def memory(*stacks: Stack) -> list[dict[str, float]]:
+    """MiB of each running service of each stack, read in one `docker stats` call."""
+    containers = [running(stack) for stack in stacks]
+    ids = [container for services in containers for container in services.values()]
     listed = subprocess.run(
-        ["docker", "stats", "--no-stream", "--format", "{{json .}}", *containers.values()],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-    usage = {row["Container"]: mebibytes(row["MemUsage"]) for row in map(json.loads, listed.splitlines())}
-    return {service: usage[container] for service, container in sorted(containers.items())}
+        ["docker", "stats", "--no-stream", "--format", "{{json .}}", *ids], capture_output=True, text=True, check=True
+    ).stdout
+    usage = {row["ID"]: mebibytes(row["MemUsage"]) for row in map(json.loads, listed.splitlines())}
+    return [
+        {service: usage[container[:12]] for service, container in sorted(services.items())} for services in containers
+    ]
 
 
 def build_leftovers(image: str) -> list[str]:
@@ -50,7 +55,7 @@ def images(stack: Stack) -> dict[str, Any]:
     """Image sizes, and what the project's own layers left behind that its base image does not hold."""
     sizes, leftovers = {}, {}
     in_base = set(build_leftovers(BASE_IMAGE))
-    for image in stack.images():
+    for image in sorted(set(stack.compose("config", "--images").stdout.split())):
         size = subprocess.run(
             ["docker", "image", "inspect", "--format", "{{.Size}}", image], capture_output=True, text=True, check=True
         ).stdout

@@ -9,30 +9,66 @@ Seconds run from the launchRun request to the run's end time as the run worker r
 """
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from bench import process
-from bench.graphql import Dagster
+from support.stack import Stack
 
 ONE_ASSET_JOB = "__ASSET_JOB"
-ONE_ASSET = "mysql_authors"
+RUN_TIMES = """
+query($runId: ID!) {
+  runOrError(runId: $runId) {
+    ... on Run { status creationTime startTime endTime stepStats { stepKey status startTime endTime } }
+  }
+  logsForRun(runId: $runId, limit: 5000) {
+    ... on EventConnection { events { __typename ... on MessageEvent { timestamp } } }
+  }
+}
+"""
 
 
-def launched(dagster: Dagster, job: str, assets: list[str] | None = None) -> dict[str, float]:
+def launch(stack: Stack, job: str, assets: list[str] | None = None, run_config: dict | None = None) -> str:
+    launched = stack.launch_run(job, assets, run_config=run_config)
+    if launched["__typename"] != "LaunchRunSuccess":
+        raise RuntimeError(f"launchRun of {job} on {stack.project}: {launched}")
+    return launched["run"]["runId"]
+
+
+def run_times(stack: Stack, run_id: str) -> dict[str, Any]:
+    """The run's record and the first timestamp (epoch seconds) of each kind of event in its log."""
+    data = stack.graphql(RUN_TIMES, runId=run_id)
+    events: dict[str, float] = {}
+    for event in data["logsForRun"]["events"]:
+        if "timestamp" in event:
+            events.setdefault(event["__typename"], int(event["timestamp"]) / 1000)
+    return {**data["runOrError"], "events": events}
+
+
+def launched(
+    stack: Stack,
+    job: str,
+    assets: list[str] | None = None,
+    run_config: dict | None = None,
+    while_running: Callable[[str], Any] | None = None,
+    timeout: float = 900,
+) -> dict[str, float]:
+    """One run to SUCCESS and where its time went; `while_running(run_id)` is called until it ends."""
     requested = time.time()
-    run_id = dagster.launch(job, assets)
-    dagster.wait(run_id)
-    run = dagster.run_times(run_id)
+    run_id = launch(stack, job, assets, run_config)
+    if while_running:
+        while_running(run_id)
+    finished = stack.wait_until_finished(run_id, timeout=timeout)
+    if finished["status"] != "SUCCESS":
+        raise RuntimeError(f"run {run_id} of {job} on {stack.project} ended {finished['status']}")
+    run = run_times(stack, run_id)
     events = run["events"]
     steps = sum(step["endTime"] - step["startTime"] for step in run["stepStats"])
-    total = run["endTime"] - requested
-    queue = events["RunStartingEvent"] - run["creationTime"]
-    start = events["RunStartEvent"] - events["RunStartingEvent"]
     return {
-        "seconds": total,
+        "seconds": run["endTime"] - requested,
         "request_seconds": run["creationTime"] - requested,
-        "queue_seconds": queue,
-        "start_seconds": start,
+        "queue_seconds": events["RunStartingEvent"] - run["creationTime"],
+        "start_seconds": events["RunStartEvent"] - events["RunStartingEvent"],
         "step_seconds": steps,
         "finish_seconds": run["endTime"] - events["RunStartEvent"] - steps,
     }
@@ -42,20 +78,6 @@ def medians(samples: list[dict[str, float]]) -> dict[str, float]:
     return {name: process.middle([sample[name] for sample in samples]) for name in samples[0]}
 
 
-def launch_latency(dagster: Dagster, user_code_image: str, repeats: int) -> dict[str, Any]:
-    """A one-asset run against `docker run --rm <user code image> python -c "import dagster"`."""
-    floor, runs = [], []
-    for _ in range(repeats):
-        floor.append(process.run(["docker", "run", "--rm", user_code_image, "python", "-c", "import dagster"]))
-        runs.append(launched(dagster, ONE_ASSET_JOB, [ONE_ASSET]))
-    return {
-        "asset": ONE_ASSET,
-        **medians(runs),
-        "floor_seconds": process.middle([sample.seconds for sample in floor]),
-        "repeats": repeats,
-    }
-
-
-def daily_refresh(dagster: Dagster, repeats: int) -> dict[str, Any]:
+def daily_refresh(stack: Stack, repeats: int) -> dict[str, Any]:
     """The whole daily_refresh job on the seed data, against the sum of its steps' own time."""
-    return {**medians([launched(dagster, "daily_refresh") for _ in range(repeats)]), "repeats": repeats}
+    return {**medians([launched(stack, "daily_refresh") for _ in range(repeats)]), "repeats": repeats}

@@ -1,9 +1,10 @@
 """The benchmark's own code at a tiny size: `python -m bench --skip-stack` end to end, not its timings.
 
 It runs against the integration tests' MySQL (BOOKSHOP_TEST_MYSQL_ADMIN_URL, or the compose stack's
-mysql service) and checks what the benchmark reports is what the database holds.
+mysql service) and checks that what the benchmark reports is what the database holds.
 """
 
+import ast
 import json
 import subprocess
 import sys
@@ -12,32 +13,57 @@ from integration.conftest import ROOT, shop_database  # noqa: F401  (the fixture
 from sqlalchemy import text
 
 ROWS = 1000
+SCALE_ROWS = (2000, 4000)
+CHANGED = 10
+# The code location as a deployment uses it: its definitions (jobs, resources, stored asset values).
+PUBLIC_ENTRY_POINTS = {"bookshop.definitions"}
 
 
-def test_reads_benchmark_reports_exact_orders_and_a_one_percent_refresh(shop_database, tmp_path):  # noqa: F811
+def test_reads_benchmark_reports_exact_orders_and_incremental_costs(shop_database, tmp_path):  # noqa: F811
     output = tmp_path / "results.json"
     admin_url = shop_database.admin_url.render_as_string(hide_password=False)
     command = [sys.executable, "-m", "bench", "--skip-stack", "--mysql-admin-url", admin_url]
     options = ["--rows", str(ROWS), "--repeats", "1", "--output", str(output)]
-    finished = subprocess.run([*command, *options], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    sizes = ["--scale-rows", *map(str, SCALE_ROWS), "--changed-orders", str(CHANGED)]
+    finished = subprocess.run([*command, *options, *sizes], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert finished.returncode == 0, finished.stderr[-3000:]
 
     results = json.loads(output.read_text())
+    extraction, incremental = results["extraction"], results["incremental"]
+    databases = [results["database"], *(size["database"] for size in incremental["scale"]["sizes"].values())]
     with shop_database.admin_engine().connect() as connection:
         cents = connection.execute(text(f"SELECT SUM(unit_price * 100) FROM orders WHERE id <= {ROWS}")).scalar()
-        left = connection.execute(text("SHOW DATABASES LIKE :name"), {"name": results["database"]}).scalars().all()
+        left = [name for name in databases if connection.execute(text("SHOW DATABASES LIKE :n"), {"n": name}).first()]
 
-    extraction, incremental = results["extraction"], results["incremental"]
     assert extraction["rows"] == ROWS
     assert (extraction["money_exact"], extraction["cents_total"]) == (True, int(cents))
     assert extraction["rows_per_second"] == round(ROWS / extraction["seconds"])
+    assert extraction["ratio"] == round(extraction["seconds"] / extraction["floor_seconds"], 3)
     assert 0 < extraction["floor_seconds"] < extraction["process_seconds"]
     assert extraction["peak_rss_mb"] > extraction["floor_peak_rss_mb"] > 0
     assert (incremental["changed_rows"], incremental["changed_fraction"]) == (ROWS // 100, 0.01)
     assert incremental["full_run_seconds"] == extraction["materialization_seconds"] > incremental["full_seconds"] > 0
     assert incremental["run_seconds"] > incremental["seconds"] > 0
     assert incremental["read_table_seconds"] > 0
-    assert set(incremental["phases_seconds"]) == {"read changed rows and deleted ids", "fold into the stored table"}
+    scaled = incremental["scale"]["sizes"]
+    assert set(scaled) == {str(rows) for rows in SCALE_ROWS}
+    assert {size["changed_orders"] for size in scaled.values()} == {CHANGED}
+    small, large = (scaled[str(rows)]["seconds"] for rows in SCALE_ROWS)
+    assert incremental["scale_ratio"] == round(large / small, 3) > 0
+    assert "scale" not in results, "daily_refresh at scale needs the stack"
     assert "extraction: read_table, 1,000 orders" in finished.stdout
     assert "incremental refresh, 1% changed" in finished.stdout
-    assert results["database"].startswith("bench_") and not left, "the benchmark's database was left behind"
+    assert f"the same {CHANGED} orders changed, 4,000 orders" in finished.stdout
+    assert all(name.startswith("bench_") for name in databases) and not left, f"left behind: {left}"
+
+
+def test_bench_uses_the_code_location_only_through_its_public_entry_points():
+    imported = set()
+    for path in (ROOT / "bench").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                imported.add(node.module)
+            elif isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+    code_location = {module for module in imported if module.split(".")[0] == "bookshop"}
+    assert code_location == PUBLIC_ENTRY_POINTS

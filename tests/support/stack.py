@@ -57,8 +57,13 @@ mutation($params: ExecutionParams!) {
     ... on LaunchRunSuccess { run { runId } }
     ... on UnauthorizedError { message }
     ... on PythonError { message }
+    ... on RunConfigValidationInvalid { errors { message } }
   }
 }
+"""
+LOCATION_STATUS = """
+query { workspaceOrError { ... on Workspace { locationEntries { name loadStatus
+  locationOrLoadError { __typename } } } } }
 """
 RUN_QUERY = """
 query($runId: ID!) {
@@ -103,6 +108,9 @@ class Stack:
     # (user, password) of each role; the viewer's is read from the proxy once it is up.
     operator: tuple[str, str] = (OPERATOR_USER, "")
     viewer: tuple[str, str] = (VIEWER_USER, "")
+    # The benchmark also drives Dagster's deploy_docker example through this harness.
+    compose_files: tuple[Path, ...] = (ROOT / "docker-compose.yml", HERE / "compose.test.yml")
+    location: str = LOCATION
 
     # ---- docker compose ------------------------------------------------------------------
     def compose(
@@ -113,9 +121,9 @@ class Stack:
         check: bool = True,
         env: dict[str, str] | None = None,
     ):
+        files = [argument for path in self.compose_files for argument in ("-f", str(path))]
         command = [
-            "docker", "compose", "--project-name", self.project, "--env-file", str(self.env_file),
-            "-f", str(ROOT / "docker-compose.yml"), "-f", str(HERE / "compose.test.yml"), *args,
+            "docker", "compose", "--project-name", self.project, "--env-file", str(self.env_file), *files, *args,
         ]  # fmt: skip
         result = subprocess.run(
             command, cwd=ROOT, env=env or self.env, input=input, capture_output=True, text=True, timeout=timeout
@@ -128,10 +136,18 @@ class Stack:
     def exec(self, service: str, script: str, input: str | None = None) -> str:
         return self.compose("exec", "-T", service, "sh", "-c", script, input=input).stdout
 
+    def build(self) -> None:
+        self.compose("build", timeout=1800)
+
     def up(self) -> None:
         self.compose("up", "--detach", "--wait", "--wait-timeout", "300")
         generated = self.exec("proxy", f"cat {GENERATED_PASSWORD.format(role='viewer')}").strip()
         self.viewer = (self.viewer[0], generated)
+
+    def down(self, keep_volumes: bool = False) -> None:
+        """Remove the project's containers (run containers too), and its volumes unless kept."""
+        self.remove_run_containers()
+        self.compose("down", "--remove-orphans", *([] if keep_volumes else ["--volumes"]), timeout=300)
 
     def services(self) -> dict[str, dict[str, Any]]:
         output = self.compose("ps", "--all", "--format", "json").stdout
@@ -198,18 +214,42 @@ class Stack:
         return answer.json()
 
     def launch_run(
-        self, job: str, assets: list[str] | None = None, port: int | None = None, tags: dict[str, str] | None = None
+        self,
+        job: str,
+        assets: list[str] | None = None,
+        port: int | None = None,
+        tags: dict[str, str] | None = None,
+        run_config: dict | None = None,
     ) -> dict[str, Any]:
-        """launchRun as the UI sends it, optionally for some of the job's assets and with run tags; the answer."""
-        selector: dict[str, Any] = {"repositoryLocationName": LOCATION, "repositoryName": REPOSITORY, "jobName": job}
+        """launchRun as the UI sends it, optionally for some of the job's assets, with tags and run config."""
+        selector: dict[str, Any] = {
+            "repositoryLocationName": self.location,
+            "repositoryName": REPOSITORY,
+            "jobName": job,
+        }
         if assets:
             selector["assetSelection"] = [{"path": [asset]} for asset in assets]
         params: dict[str, Any] = {"selector": selector}
         if tags:
             params["executionMetadata"] = {"tags": [{"key": key, "value": value} for key, value in tags.items()]}
+        if run_config:
+            params["runConfigData"] = run_config
         answer = self.graphql_response(port or self.webserver_port, LAUNCH_RUN, params=params)
         assert not answer.get("errors"), answer["errors"]
         return answer["data"]["launchRun"]
+
+    def location_loaded(self) -> bool:
+        """The webserver answers and has loaded the code location (False while either is not so)."""
+        try:
+            entries = self.graphql(LOCATION_STATUS)["workspaceOrError"]["locationEntries"]
+        except OSError:
+            return False
+        return any(
+            entry["name"] == self.location
+            and entry["loadStatus"] == "LOADED"
+            and entry["locationOrLoadError"]["__typename"] == "RepositoryLocation"
+            for entry in entries
+        )
 
     def run(self, run_id: str) -> dict[str, Any]:
         run = self.graphql(RUN_QUERY, runId=run_id)["runOrError"]
@@ -234,9 +274,8 @@ class Stack:
             subprocess.run(["docker", "rm", "--force", *ids], capture_output=True, check=False)
 
 
-@contextlib.contextmanager
-def started_stack(suite: str) -> Iterator[Stack]:
-    """Build the images, bring every service up healthy; remove everything at the end."""
+def new_stack(suite: str) -> Stack:
+    """A stack not yet built or started: its own project name, free ports, random passwords."""
     docker = subprocess.run(["docker", "info", "--format", "{{.ServerVersion}}"], capture_output=True, text=True)
     assert docker.returncode == 0, f"the {suite} tests need a running Docker engine:\n{docker.stderr}"
     env_file = Path(tempfile.mkdtemp(prefix=f"bookshop-{suite}-")) / "test.env"
@@ -261,9 +300,16 @@ def started_stack(suite: str) -> Iterator[Stack]:
     }
     stack = Stack(f"bookshop-{suite}-{os.getpid()}", env, env_file, port, readonly_port)
     stack.operator = (OPERATOR_USER, env["BOOKSHOP_OPERATOR_PASSWORD"])
+    return stack
+
+
+@contextlib.contextmanager
+def started_stack(suite: str) -> Iterator[Stack]:
+    """Build the images, bring every service up healthy; remove everything at the end."""
+    stack = new_stack(suite)
     try:
         started = time.monotonic()
-        stack.compose("build", timeout=1800)
+        stack.build()
         TIMINGS[f"{suite}: build images"] = time.monotonic() - started
         started = time.monotonic()
         stack.up()

@@ -8,12 +8,17 @@ from bookshop.logic import analytics
 from bookshop.metadata import frame_output
 
 
+def orders_columns(columns: list[str]) -> dict[str, dg.AssetIn]:
+    """orders_cleaned loaded with only these columns (see ParquetFiles.load_from_path)."""
+    return {"orders_cleaned": dg.AssetIn(metadata={"columns": columns})}
+
+
 def negative_amounts_check(frame: DataFrame, column: str) -> dg.AssetCheckResult:
     negative = int((frame[column] < 0).sum())
     return dg.AssetCheckResult(passed=negative == 0, metadata={f"negative_{column}": negative})
 
 
-@ANALYTICS.asset()
+@ANALYTICS.asset(ins=orders_columns(analytics.USER_STATS_COLUMNS))
 def user_stats(users_cleaned: DataFrame, orders_cleaned: DataFrame) -> dg.Output[DataFrame]:
     """Per user: number of orders, total spend, first and last order."""
     return frame_output(analytics.user_stats(users_cleaned, orders_cleaned))
@@ -24,7 +29,7 @@ def user_stats_spend_not_negative(user_stats: DataFrame) -> dg.AssetCheckResult:
     return negative_amounts_check(user_stats, "spend_cents")
 
 
-@ANALYTICS.asset()
+@ANALYTICS.asset(ins=orders_columns(analytics.TOP_AUTHORS_COLUMNS))
 def top_authors(orders_cleaned: DataFrame, mysql_books: DataFrame, mysql_authors: DataFrame) -> dg.Output[DataFrame]:
     """Authors ranked by the revenue of their books, highest first."""
     ranked = analytics.top_authors(orders_cleaned, mysql_books, mysql_authors)
@@ -36,7 +41,7 @@ def top_authors_revenue_not_negative(top_authors: DataFrame) -> dg.AssetCheckRes
     return negative_amounts_check(top_authors, "revenue_cents")
 
 
-@ANALYTICS.asset()
+@ANALYTICS.asset(ins=orders_columns(analytics.DAILY_REVENUE_COLUMNS))
 def daily_revenue(orders_cleaned: DataFrame) -> dg.Output[DataFrame]:
     """Orders and revenue per day (UTC)."""
     return frame_output(analytics.daily_revenue(orders_cleaned))

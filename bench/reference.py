@@ -1,0 +1,122 @@
+"""Dagster's examples/deploy_docker (bench/reference/) beside the bookshop, measured by the same code.
+
+The reference runs on the bookshop stack's network and reads `authors` from its MySQL. Each
+figure alternates the two stacks so that a busy moment of the machine costs both alike:
+    cold start: containers removed, then `docker compose up --detach` until the webserver reports
+        the code location LOADED (the bookshop keeps its volumes; deploy_docker declares none,
+        so its Postgres starts empty each time). While one stack starts, the other is stopped
+        (the bookshop's MySQL stays up for the reference).
+    launch: a one-asset run (`__ASSET_JOB`) from launchRun to the run's recorded end.
+    idle memory: both stacks up and idle for the same spell, then one `docker stats` of both.
+"""
+
+import os
+import time
+from typing import Any
+
+from bench import footprint, process, runs
+from support.stack import IMAGE_TAG, Stack, free_port
+
+REFERENCE = process.ROOT / "bench" / "reference"
+# The four services deploy_docker has, by their name in each stack.
+SAME_FOUR = {"daemon": "daemon", "webserver": "webserver", "user_code": "user_code", "postgres": "postgres"}
+REFERENCE_FOUR = {
+    "daemon": "docker_example_daemon",
+    "webserver": "docker_example_webserver",
+    "user_code": "docker_example_user_code",
+    "postgres": "docker_example_postgresql",
+}
+# Not part of the deployment: the source database (the reference has none) and the test overlay's webhook receiver.
+NOT_DEPLOYMENT = {"mysql", "webhook_receiver"}
+ONE_ASSET = {"bookshop": "mysql_authors", "reference": "authors"}
+
+
+def reference_stack(ours: Stack) -> Stack:
+    """deploy_docker as a compose project of its own, on our stack's network, reading our MySQL."""
+    port = free_port()
+    env = {
+        **{name: value for name, value in os.environ.items() if not name.startswith("COMPOSE_")},
+        "BOOKSHOP_IMAGE_TAG": IMAGE_TAG,
+        "DAGSTER_WEBSERVER_PORT": str(port),
+        "DAGSTER_RUN_NETWORK": f"{ours.project}_default",
+        "MYSQL_READER_PASSWORD": ours.env["MYSQL_READER_PASSWORD"],
+    }
+    project = ours.project.replace("bookshop-", "reference-", 1)
+    return Stack(
+        project, env, ours.env_file, port, port, compose_files=(REFERENCE / "docker-compose.yml",), location="user_code"
+    )
+
+
+def until_loaded(stack: Stack, timeout: float = 600) -> float:
+    """Seconds from `docker compose up --detach` until the webserver has loaded the code location."""
+    started = time.monotonic()
+    stack.compose("up", "--detach", timeout=timeout)
+    while not stack.location_loaded():
+        if time.monotonic() - started > timeout:
+            raise TimeoutError(f"{stack.project}: code location not loaded after {timeout} s")
+        time.sleep(0.1)
+    return time.monotonic() - started
+
+
+def cold_starts(ours: Stack, reference: Stack, repeats: int) -> tuple[list[float], list[float]]:
+    mine, theirs = [], []
+    for _ in range(repeats):
+        reference.down()  # first: it sits on our network, which our `down` removes
+        ours.down(keep_volumes=True)
+        mine.append(until_loaded(ours))
+        ours.compose("stop", *(set(footprint.running(ours)) - {"mysql"}))
+        theirs.append(until_loaded(reference))
+        ours.up()
+    return mine, theirs
+
+
+def launches(ours: Stack, reference: Stack, repeats: int) -> tuple[list[dict], list[dict]]:
+    mine, theirs = [], []
+    for _ in range(repeats):
+        mine.append(runs.launched(ours, runs.ONE_ASSET_JOB, [ONE_ASSET["bookshop"]]))
+        theirs.append(runs.launched(reference, runs.ONE_ASSET_JOB, [ONE_ASSET["reference"]]))
+    return mine, theirs
+
+
+def ratio(value: float, base: float) -> float:
+    return round(value / base, 3) if base else float("nan")
+
+
+def measure(ours: Stack, repeats: int, idle_seconds: float) -> dict[str, Any]:
+    """Cold starts, launches and idle memory of both stacks; ratios ours / reference."""
+    reference = reference_stack(ours)
+    started = time.monotonic()
+    reference.build()
+    build_seconds = time.monotonic() - started
+    try:
+        cold_mine, cold_theirs = cold_starts(ours, reference, repeats)
+        launch_mine, launch_theirs = launches(ours, reference, repeats)
+        time.sleep(idle_seconds)
+        memory_mine, memory_theirs = footprint.memory(ours, reference)
+    finally:
+        reference.down()
+    ours_four = sum(memory_mine[name] for name in SAME_FOUR.values())
+    theirs_four = sum(memory_theirs[name] for name in REFERENCE_FOUR.values())
+    whole = sum(mib for service, mib in memory_mine.items() if service not in NOT_DEPLOYMENT)
+    launch_ours, launch_reference = runs.medians(launch_mine), runs.medians(launch_theirs)
+    return {
+        "launch_ratio": ratio(launch_ours["seconds"], launch_reference["seconds"]),
+        "cold_start_ratio": ratio(process.middle(cold_mine), process.middle(cold_theirs)),
+        "idle_memory_ratio": ratio(ours_four, theirs_four),
+        "ours": {
+            "cold_start_seconds": process.middle(cold_mine),
+            "launch": launch_ours,
+            "idle_memory_mb": memory_mine,
+            "idle_memory_same_four_mb": round(ours_four, 1),
+            "idle_memory_whole_stack_mb": round(whole, 1),
+        },
+        "reference": {
+            "cold_start_seconds": process.middle(cold_theirs),
+            "launch": launch_reference,
+            "idle_memory_mb": memory_theirs,
+            "idle_memory_same_four_mb": round(theirs_four, 1),
+            "build_seconds": round(build_seconds, 1),
+        },
+        "idle_seconds": idle_seconds,
+        "repeats": repeats,
+    }
