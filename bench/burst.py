@@ -11,7 +11,7 @@ Modes: BOOKSHOP_INCOMING_MAX_FILES_PER_RUN=1 (one run per file) and the deployme
 import time
 from typing import Any
 
-from support.stack import Stack
+from support.stack import START_SENSOR, Stack
 
 SENSOR = "incoming_orders_sensor"
 FILES_PER_RUN = "BOOKSHOP_INCOMING_MAX_FILES_PER_RUN"
@@ -19,16 +19,6 @@ UNFINISHED = {"QUEUED", "NOT_STARTED", "STARTING", "STARTED", "CANCELING"}
 INCOMING = "/data/incoming"
 POLL_SECONDS = 1.0
 
-START_SENSOR = """
-mutation($selector: SensorSelector!) {
-  startSensor(sensorSelector: $selector) {
-    __typename
-    ... on Sensor { sensorState { status } }
-    ... on PythonError { message }
-    ... on UnauthorizedError { message }
-  }
-}
-"""
 SENSOR_RUNS = """
 query($filter: RunsFilter!) {
   runsOrError(filter: $filter, limit: 5000) {

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, HttpCredentials, Locator, Page, expect, sync_playwright
 
-from support.stack import LOCATION, REPOSITORY, ROOT, Stack, wait_for
+from support.stack import LOCATION, REPOSITORY, ROOT, START_SCHEDULE, STOP_SCHEDULE, Stack, wait_for
 
 CHROMIUM = os.environ.get("BOOKSHOP_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(os.environ.get("BOOKSHOP_SCREENSHOT_DIR") or ROOT / "test-output" / "screenshots")
@@ -44,24 +44,6 @@ query($selector: RepositorySelector!) {
         scheduleState { id status typeSpecificData { ... on ScheduleData { startTimestamp } } }
       }
     }
-    ... on PythonError { message }
-  }
-}
-"""
-START_SCHEDULE = """
-mutation($selector: ScheduleSelector!) {
-  startSchedule(scheduleSelector: $selector) {
-    __typename
-    ... on UnauthorizedError { message }
-    ... on PythonError { message }
-  }
-}
-"""
-STOP_SCHEDULE = """
-mutation($id: String!) {
-  stopRunningSchedule(id: $id) {
-    __typename
-    ... on UnauthorizedError { message }
     ... on PythonError { message }
   }
 }

@@ -19,7 +19,17 @@ import pytest
 from sqlalchemy import URL, create_engine
 
 from support.shop_figures import shop_figures
-from support.stack import LOCATION, REPOSITORY, SERVICES, Stack, wait_for
+from support.stack import (
+    LOCATION,
+    REPOSITORY,
+    SERVICES,
+    START_SCHEDULE,
+    START_SENSOR,
+    STOP_SCHEDULE,
+    STOP_SENSOR,
+    Stack,
+    wait_for,
+)
 
 REPOSITORY_SELECTOR = {"repositoryLocationName": LOCATION, "repositoryName": REPOSITORY}
 ASSETS = {
@@ -99,34 +109,6 @@ query($runId: ID!) {
 }
 """
 CAPTURED_LOGS_QUERY = "query($key: [String!]!) { capturedLogs(logKey: $key) { stdout stderr } }"
-START_SCHEDULE = """
-mutation($selector: ScheduleSelector!) {
-  startSchedule(scheduleSelector: $selector) {
-    __typename
-    ... on ScheduleStateResult { scheduleState { status } }
-    ... on PythonError { message }
-  }
-}
-"""
-STOP_SCHEDULE = """
-mutation($id: String!) {
-  stopRunningSchedule(id: $id) {
-    __typename
-    ... on ScheduleStateResult { scheduleState { status } }
-    ... on PythonError { message }
-  }
-}
-"""
-STOP_SENSOR = "mutation($id: String!) { stopSensor(id: $id) { __typename ... on PythonError { message } } }"
-START_SENSOR = """
-mutation($selector: SensorSelector!) {
-  startSensor(sensorSelector: $selector) {
-    __typename
-    ... on Sensor { sensorState { status } }
-    ... on PythonError { message }
-  }
-}
-"""
 
 
 # ---- helpers ---------------------------------------------------------------------------------

@@ -4,7 +4,16 @@ maximum run time, and a restart of Postgres (or MySQL) costs the operator no fai
 import time
 from typing import Any
 
-from support.stack import LOCATION, REPOSITORY, Stack, wait_for
+from support.stack import (
+    LOCATION,
+    REPOSITORY,
+    START_SCHEDULE,
+    START_SENSOR,
+    STOP_SCHEDULE,
+    STOP_SENSOR,
+    Stack,
+    wait_for,
+)
 
 # The run's own bound (the tag overrides run_monitoring.max_runtime_seconds of dagster.yaml). The
 # daemon looks every run_monitoring.poll_interval_seconds (30) and Docker stops the container
@@ -14,42 +23,6 @@ BOUND = 20
 DETECTION = 30 + 10 + 20
 
 SELECTOR = {"repositoryLocationName": LOCATION, "repositoryName": REPOSITORY}
-START_SCHEDULE = """
-mutation($selector: ScheduleSelector!) {
-  startSchedule(scheduleSelector: $selector) {
-    __typename
-    ... on ScheduleStateResult { scheduleState { id status } }
-    ... on PythonError { message }
-  }
-}
-"""
-STOP_SCHEDULE = """
-mutation($id: String!) {
-  stopRunningSchedule(id: $id) {
-    __typename
-    ... on ScheduleStateResult { scheduleState { status } }
-    ... on PythonError { message }
-  }
-}
-"""
-START_SENSOR = """
-mutation($selector: SensorSelector!) {
-  startSensor(sensorSelector: $selector) {
-    __typename
-    ... on Sensor { sensorState { id status } }
-    ... on PythonError { message }
-  }
-}
-"""
-STOP_SENSOR = """
-mutation($id: String!) {
-  stopSensor(id: $id) {
-    __typename
-    ... on StopSensorMutationResult { instigationState { status } }
-    ... on PythonError { message }
-  }
-}
-"""
 
 
 def launch(stack: Stack, job: str, tags: dict[str, str] | None = None) -> str:

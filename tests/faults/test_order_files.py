@@ -10,15 +10,10 @@ import json
 import shlex
 
 from faults.conftest import kill_container_process
-from support.stack import LOCATION, REPOSITORY, Stack, wait_for
+from support.stack import LOCATION, REPOSITORY, START_SENSOR, Stack, wait_for
 
 HEADER = "order_id,user_id,book_id,quantity,unit_price,created_at\n"
 IN_PROGRESS = ["QUEUED", "NOT_STARTED", "STARTING", "STARTED", "CANCELING"]
-START_SENSOR = """
-mutation($selector: SensorSelector!) {
-  startSensor(sensorSelector: $selector) { __typename ... on Sensor { sensorState { status } } }
-}
-"""
 RUN_MESSAGES = """
 query($runId: ID!) {
   logsForRun(runId: $runId, limit: 5000) { ... on EventConnection { events { ... on MessageEvent { message } } } }

@@ -4,15 +4,6 @@ from support.stack import LOCATION, REPOSITORY, Stack
 
 TARGET_SCHEDULE = "weekend_processing"
 SCHEDULE_SELECTOR = {"repositoryLocationName": LOCATION, "repositoryName": REPOSITORY, "scheduleName": TARGET_SCHEDULE}
-START_SCHEDULE = """
-mutation($selector: ScheduleSelector!) {
-  startSchedule(scheduleSelector: $selector) {
-    __typename
-    ... on UnauthorizedError { message }
-    ... on PythonError { message }
-  }
-}
-"""
 # The same mutation with its selector written out, as an attacker puts it in a URL or a form.
 START_SCHEDULE_INLINE = (
     "mutation { startSchedule(scheduleSelector: {"

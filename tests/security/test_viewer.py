@@ -9,15 +9,10 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from security.attacks import SCHEDULE_SELECTOR, START_SCHEDULE, TARGET_SCHEDULE, target_status
-from support.stack import LOCATION, REPOSITORY, Stack
+from security.attacks import SCHEDULE_SELECTOR, TARGET_SCHEDULE, target_status
+from support.stack import LOCATION, REPOSITORY, START_SCHEDULE, START_SENSOR, Stack
 
 CHROMIUM = os.environ.get("BOOKSHOP_CHROMIUM", "/usr/bin/chromium")
-START_SENSOR = """
-mutation($selector: SensorSelector!) {
-  startSensor(sensorSelector: $selector) { __typename }
-}
-"""
 WIPE = """
 mutation($ranges: [PartitionsByAssetSelector!]!) {
   wipeAssets(assetPartitionRanges: $ranges) { __typename }

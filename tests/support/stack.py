@@ -50,6 +50,47 @@ WEBHOOK_URL = "http://webhook_receiver:8080/alerts"
 TIMINGS: dict[str, float] = {}
 FINISHED = {"SUCCESS", "FAILURE", "CANCELED"}
 
+# The switches of schedules and sensors, as the UI flips them.
+START_SCHEDULE = """
+mutation($selector: ScheduleSelector!) {
+  startSchedule(scheduleSelector: $selector) {
+    __typename
+    ... on ScheduleStateResult { scheduleState { id status } }
+    ... on UnauthorizedError { message }
+    ... on PythonError { message }
+  }
+}
+"""
+STOP_SCHEDULE = """
+mutation($id: String!) {
+  stopRunningSchedule(id: $id) {
+    __typename
+    ... on ScheduleStateResult { scheduleState { status } }
+    ... on UnauthorizedError { message }
+    ... on PythonError { message }
+  }
+}
+"""
+START_SENSOR = """
+mutation($selector: SensorSelector!) {
+  startSensor(sensorSelector: $selector) {
+    __typename
+    ... on Sensor { sensorState { id status } }
+    ... on UnauthorizedError { message }
+    ... on PythonError { message }
+  }
+}
+"""
+STOP_SENSOR = """
+mutation($id: String!) {
+  stopSensor(id: $id) {
+    __typename
+    ... on StopSensorMutationResult { instigationState { status } }
+    ... on UnauthorizedError { message }
+    ... on PythonError { message }
+  }
+}
+"""
 LAUNCH_RUN = """
 mutation($params: ExecutionParams!) {
   launchRun(executionParams: $params) {
