@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, HttpCredentials, Locator, Page, expect, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from support.stack import LOCATION, REPOSITORY, ROOT, START_SCHEDULE, STOP_SCHEDULE, Stack, wait_for
 
@@ -175,11 +176,11 @@ def hover_for_tooltip(page: Page, target: Locator, text: str) -> None:
     open tooltip covers what is under it). The hover is tried again when the target was drawn
     anew under the pointer (a row that finished loading): the new element never saw it enter."""
     for attempt in range(4):
-        target.hover()
         try:
+            target.hover(timeout=10_000)
             expect(tooltip(page, text)).to_be_visible(timeout=5_000)
             break
-        except AssertionError:
+        except (AssertionError, PlaywrightTimeoutError):
             if attempt == 3:
                 raise
             move_away(page)
@@ -216,6 +217,7 @@ def test_an_operator_turns_a_schedule_on_with_the_uis_own_toggle(stack: Stack, p
     page.goto(ui(stack.webserver_port, "/automation"))
     for name, schedule in defined.items():
         assert schedule["description"], name
+        toggle_of(page, name)  # the row has loaded its schedule (after a reload if it stayed unloaded)
         row = automation_row(page, name)
         hover_for_tooltip(page, row.get_by_text("Scheduled").locator("[data-state]"), schedule["cronSchedule"])
         hover_for_tooltip(page, row.get_by_role("img", name="info"), schedule["description"])
