@@ -4,14 +4,18 @@
 (no two runs' steps of one asset overlap), every run succeeds, every manifest names files that
 exist, and the transforms then `analytics_refresh` export the figures computed in SQL.
 (b) A `source_refresh` run container's process killed with SIGKILL from the host (as the OOM
-killer would) at several points of the refresh: afterwards the table is whole and the next
-refresh succeeds with the row count SQL gives.
+killer would) as Dagster starts its steps, and inside `mysql_orders` (its read held by a lock on
+the orders table, so the kill lands in the step every time): run monitoring fails the run, the
+killed step's pool slot is freed, the retry succeeds, the table is whole and the next refresh
+succeeds with the row count SQL gives.
 """
 
+import contextlib
 import csv
 import io
 import itertools
 import json
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
@@ -26,8 +30,8 @@ ROUNDS = 4 + 1
 RUNS_AT_ONCE = 4
 SOURCES = ("mysql_users", "mysql_authors", "mysql_books", "mysql_orders")
 IMPLICIT_ASSET_JOB = "__ASSET_JOB"  # what the UI's Materialize launches
-# Where a refresh is killed: seconds after the run started (Dagster starting its steps), and after
-# mysql_orders' step started (reading MySQL; writing its files and committing the manifest).
+# How long an admin session may hold the orders table (it is released as soon as the kill is done).
+ORDERS_LOCK_SECONDS = 300
 RUN_QUERY = """
 query($runId: ID!) {
   runOrError(runId: $runId) {
@@ -164,15 +168,36 @@ def container_once_started(stack: Stack, run_id: str, step: str) -> str:
     return wait_for(started, 300, f"run {run_id} to reach {step}", interval=0.2)
 
 
-def test_a_refresh_killed_before_its_steps_is_retried_and_leaves_the_table_whole(stack: Stack, order_count: int):
-    run_id = launch(stack, "source_refresh")
-    kill_container_process(container_once_started(stack, run_id, "run"))
+@contextlib.contextmanager
+def orders_locked(stack: Stack) -> Iterator[None]:
+    """An admin session holds a write lock on the orders table, so a read of it waits; the session
+    is interrupted on leaving (and gives up after ORDERS_LOCK_SECONDS in any case)."""
+    root = f"MYSQL_PWD='{stack.env['MYSQL_ROOT_PASSWORD']}' mysql -uroot shop"
+    holding = f"DO SLEEP({ORDERS_LOCK_SECONDS})"
+    with ThreadPoolExecutor(1) as pool:
+        holder = pool.submit(stack.exec, "mysql", f"{root} -e 'LOCK TABLES orders WRITE; {holding}' || true")
+        wait_for(lambda: holding in stack.exec("mysql", f"{root} -e 'SHOW PROCESSLIST'"), 60, "the lock on orders")
+        try:
+            yield
+        finally:
+            session = f"SELECT ID FROM information_schema.PROCESSLIST WHERE INFO = '{holding}'"
+            stack.exec("mysql", f'for id in $({root} -N -e "{session}"); do {root} -e "KILL QUERY $id"; done')
+            holder.result(timeout=60)
 
-    # Run monitoring fails the run, and a crashed run is retried once.
+
+@pytest.mark.parametrize("where", ["run", "mysql_orders"])
+def test_a_killed_refresh_is_retried_and_leaves_the_table_whole(stack: Stack, order_count: int, where: str):
+    held = orders_locked(stack) if where == "mysql_orders" else contextlib.nullcontext()
+    with held:
+        run_id = launch(stack, "source_refresh")
+        container = container_once_started(stack, run_id, where)
+        kill_container_process(container)
+
+    # Run monitoring fails the run, its slots are freed, and a crashed run is retried once.
     assert stack.wait_until_finished(run_id, timeout=240)["status"] == "FAILURE"
     retry = wait_for(
         lambda: [r for r in runs_with_parent(stack, run_id) if r["status"] in {"SUCCESS", "FAILURE", "CANCELED"}],
-        420,
+        300,
         f"the retry of run {run_id} to finish",
     )
     assert [r["status"] for r in retry] == ["SUCCESS"], retry
