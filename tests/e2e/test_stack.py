@@ -234,6 +234,17 @@ def test_code_location_is_loaded_with_every_definition(stack: Stack):
     assert {s["scheduleState"]["status"] for s in definitions["schedules"]} == {"STOPPED"}
 
 
+LOADED_MODULES = "import sys, bookshop.definitions as d; d.defs(); print(' '.join(sorted(sys.modules)))"
+
+
+def test_loading_the_definitions_imports_no_aws_sdk(stack: Stack):
+    """What the code server and every run container pay to load the code location: no boto3
+    (dagster-aws is installed for its compute log manager; its `dg` plugin is unregistered)."""
+    modules = stack.exec("user_code", f'python -c "{LOADED_MODULES}"').split()
+    assert "bookshop.defs.sources" in modules
+    assert {"boto3", "botocore", "dagster_aws"}.isdisjoint(modules)
+
+
 def test_the_code_server_is_unhealthy_while_its_code_cannot_load(stack: Stack):
     """A code server whose definitions fail to import keeps serving; its health check must not pass."""
     name = f"{stack.project}-broken-code"
