@@ -49,6 +49,7 @@ REPOSITORY = "__repository__"
 WEBHOOK_URL = "http://webhook_receiver:8080/alerts"
 TIMINGS: dict[str, float] = {}
 FINISHED = {"SUCCESS", "FAILURE", "CANCELED"}
+JSON = {"Content-Type": "application/json"}
 
 # The switches of schedules and sensors, as the UI flips them.
 START_SCHEDULE = """
@@ -250,7 +251,7 @@ class Stack:
     def graphql_response(self, port: int, query: str, **variables: Any) -> dict[str, Any]:
         """The whole answer of one webserver's GraphQL API (data and errors), by its entry's port."""
         body = json.dumps({"query": query, "variables": variables}).encode()
-        answer = self.http(port, "/graphql", method="POST", body=body, headers={"Content-Type": "application/json"})
+        answer = self.http(port, "/graphql", method="POST", body=body, headers=JSON)
         assert answer.status == 200, f"{answer.status}: {answer.body[:2000]!r}"
         return answer.json()
 
@@ -280,11 +281,16 @@ class Stack:
         return answer["data"]["launchRun"]
 
     def location_loaded(self) -> bool:
-        """The webserver answers and has loaded the code location (False while either is not so)."""
+        """The webserver answers and has loaded the code location (False while either is not so:
+        nothing listening yet, or the proxy's 502 while the webserver starts)."""
+        body = json.dumps({"query": LOCATION_STATUS}).encode()
         try:
-            entries = self.graphql(LOCATION_STATUS)["workspaceOrError"]["locationEntries"]
+            answer = self.http(self.webserver_port, "/graphql", method="POST", body=body, headers=JSON)
         except OSError:
             return False
+        if answer.status != 200:
+            return False
+        entries = answer.json()["data"]["workspaceOrError"]["locationEntries"]
         return any(
             entry["name"] == self.location
             and entry["loadStatus"] == "LOADED"
