@@ -115,3 +115,25 @@ def test_the_io_manager_stores_refreshes_and_loads_the_whole_table(tmp_path):
     assert materialization.metadata["row_count"].value == 2
     assert materialization.metadata["manifest"].value == str(tmp_path / "orders" / "manifest.json")
     assert tables.manifest(dg.AssetKey("orders")).row_count == 2
+
+
+def test_ids_held_reads_only_the_row_groups_whose_id_range_can_hold_them(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from bookshop.storage.snapshot_table import may_hold
+
+    table = SnapshotTable(UPath(tmp_path))
+    ids = pa.table({"id": list(range(1, 101)), "quantity": [1] * 100})
+    pq.write_table(ids, tmp_path / "sorted.parquet", row_group_size=10)  # ids 1-10, 11-20, ...
+    shuffled = ids.take(list(range(99, -1, -2)) + list(range(0, 100, 2)))
+    pq.write_table(shuffled, tmp_path / "shuffled.parquet", row_group_size=10)
+
+    for name in ("sorted.parquet", "shuffled.parquet"):
+        rows, held = table.ids_held(name, [5, 55, 200])
+        assert (rows, sorted(held.tolist())) == (100, [5, 55]), name
+    groups = pq.ParquetFile(tmp_path / "sorted.parquet").metadata
+    wanted = pd.Series([5, 55, 200]).to_numpy()
+    assert [may_hold(groups.row_group(group).column(0).statistics, wanted) for group in range(10)] == [
+        True, False, False, False, False, True, False, False, False, False,
+    ]  # fmt: skip

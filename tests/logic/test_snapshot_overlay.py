@@ -44,8 +44,9 @@ def test_a_row_read_as_changed_exists_whatever_was_deleted_before():
 
 def test_the_row_count_from_ids_alone_matches_the_rows():
     overlay, deleted = apply_changes(EMPTY, [], pd.DataFrame({"id": [2, 7], "quantity": [5, 5]}), [1, 9])
+    gone = [1, 2]  # the snapshot's ids among the overlay's (2, 7) and the deleted ones (1, 9)
 
-    assert count_rows(SNAPSHOT["id"], overlay["id"], deleted) == len(current_rows(SNAPSHOT, overlay, deleted)) == 4
+    assert count_rows(len(SNAPSHOT), gone, overlay["id"]) == len(current_rows(SNAPSHOT, overlay, deleted)) == 4
 
 
 def test_nothing_changed_leaves_the_snapshot():

@@ -7,7 +7,7 @@ cost follows the changes, not the table.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sized
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -45,7 +45,8 @@ def current_rows(snapshot: pd.DataFrame, overlay: pd.DataFrame, deleted_ids: Ite
     return merged.sort_values(KEY, kind="stable").reset_index(drop=True)
 
 
-def count_rows(snapshot_ids: pd.Series, overlay_ids: pd.Series, deleted_ids: Iterable[int]) -> int:
-    """How many rows `current_rows` would hold, from the ids alone."""
-    gone = snapshot_ids.isin(overlay_ids) | snapshot_ids.isin(list(deleted_ids))
-    return int((~gone).sum()) + len(overlay_ids)
+def count_rows(snapshot_rows: int, snapshot_ids_gone: Sized, overlay_ids: Sized) -> int:
+    """How many rows `current_rows` would hold: the snapshot's rows, less those it no longer holds
+    (`snapshot_ids_gone`: the snapshot's ids among the overlay's and the deleted ones), plus the
+    overlay's rows. Ids are unique."""
+    return snapshot_rows - len(snapshot_ids_gone) + len(overlay_ids)

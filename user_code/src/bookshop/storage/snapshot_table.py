@@ -43,7 +43,9 @@ from bookshop.storage.atomic import read_or_none, replace_if_unchanged
 from bookshop.storage.parquet import write_parquet_atomically
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
+    import pyarrow.parquet as pq
 
 # Far longer than a data file waits between being written and its manifest's commit (milliseconds).
 KEEP_UNREFERENCED = timedelta(hours=1)
@@ -110,7 +112,8 @@ class SnapshotTable:
         if based_on is None:
             raise FileNotFoundError(f"{self.manifest_path} does not exist: the table was never stored in full")
         overlay, deleted = apply_changes(self.read_file(based_on.overlay), based_on.deleted_ids, changed, deleted_ids)
-        row_count = count_rows(self.read_file(based_on.snapshot, columns=[KEY])[KEY], overlay[KEY], deleted)
+        snapshot_rows, gone = self.ids_held(based_on.snapshot, sorted(set(overlay[KEY]) | set(deleted)))
+        row_count = count_rows(snapshot_rows, gone, overlay[KEY])
         name = self.write_file(overlay, f"overlay-{uuid.uuid4().hex}.parquet")
         return self.commit(Manifest(based_on.snapshot, name, deleted, row_count, high_watermark), based_on)
 
@@ -125,6 +128,27 @@ class SnapshotTable:
 
         with (self.folder / name).open("rb") as file:
             return pd.read_parquet(file, columns=columns)
+
+    def ids_held(self, name: str, ids: list[int]) -> tuple[int, np.ndarray]:
+        """A data file's row count (from its footer) and which of `ids` (sorted) it holds.
+
+        Only the row groups whose id range (the file's own statistics) could hold one of `ids` are
+        read: an incremental refresh of recent changes costs the same on a small and a big table.
+        """
+        import numpy as np
+        import pyarrow.parquet as pq
+
+        wanted = np.asarray(ids, dtype="int64")
+        with (self.folder / name).open("rb") as file:
+            parquet = pq.ParquetFile(file)
+            column = parquet.schema_arrow.get_field_index(KEY)
+            groups = [
+                group
+                for group in range(parquet.num_row_groups)
+                if may_hold(parquet.metadata.row_group(group).column(column).statistics, wanted)
+            ]
+            held = parquet.read_row_groups(groups, columns=[KEY]).column(KEY).to_numpy()
+        return parquet.metadata.num_rows, held[np.isin(held, wanted)]
 
     def write_file(self, frame: pd.DataFrame, name: str) -> str:
         write_parquet_atomically(frame, self.folder / name)
@@ -147,6 +171,15 @@ class SnapshotTable:
                 # st_mtime: the file's modification time, or the object's LastModified on S3.
                 if path.name not in keep and path.stat().st_mtime < oldest_kept:
                     path.unlink(missing_ok=True)
+
+
+def may_hold(statistics: pq.Statistics | None, wanted: np.ndarray) -> bool:
+    """Whether a row group whose id column has these statistics can hold one of `wanted` (sorted)."""
+    import numpy as np
+
+    if statistics is None or not statistics.has_min_max:
+        return True
+    return bool(np.searchsorted(wanted, statistics.min, "left") < np.searchsorted(wanted, statistics.max, "right"))
 
 
 class SnapshotTables(dg.ConfigurableResource):
