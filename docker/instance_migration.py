@@ -1,7 +1,7 @@
 """The record of which Dagster versions have migrated the instance's schema in Postgres.
 
 `migrate-instance.py` (the one-shot `migrate` service) writes it after `dagster instance migrate`;
-`start-when-migrated.py` (the webservers and the daemon) reads it before serving. psycopg2 only:
+`start-when-migrated.py` (the webservers) reads it before serving. psycopg2 only:
 no Dagster import, a fraction of a second. Both start with Postgres, so both wait for it to answer.
 """
 

@@ -1,12 +1,11 @@
-"""Start a Dagster service as soon as its instance is migrated: `start-when-migrated.py
-dagster-webserver ...` runs `dagster-webserver ...` (the same for `dagster-daemon`).
+"""Start a webserver as soon as its instance is migrated: `start-when-migrated.py
+dagster-webserver ...` runs `dagster-webserver ...` in this process.
 
-Loading a service's Python takes seconds of CPU (the webserver's about 3 s here), so it is loaded
-first, while Postgres and the one-shot `migrate` service start beside it. Then this waits until
+Loading the webserver's Python takes seconds of CPU (about 3 s here), so it is loaded first,
+while Postgres and the one-shot `migrate` service start beside it. Then this waits until
 `migrate` has recorded the installed Dagster (instance_migration.py) and hands over to the
-service's own command line, in the same process. A cold start pays the load or the migration,
-whichever is longer, instead of one after the other; no service ever runs on a schema older than
-its Dagster.
+webserver's own command line. A cold start pays the load or the migration, whichever is longer,
+instead of one after the other; the webserver never serves from a schema older than its Dagster.
 """
 
 import sys
