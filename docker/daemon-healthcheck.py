@@ -4,22 +4,12 @@ What `dagster-daemon liveness-check` asks (recent heartbeats in the instance), w
 the CLI imports all of Dagster, about 3 s of CPU per check. Each thread writes every 30 s.
 """
 
-import os
 import sys
+from contextlib import closing
 
-import psycopg2
+from instance_database import connect
 
-with (
-    psycopg2.connect(
-        host=os.environ["DAGSTER_POSTGRES_HOST"],
-        port=os.environ["DAGSTER_POSTGRES_PORT"],
-        user=os.environ["DAGSTER_POSTGRES_USER"],
-        password=os.environ["DAGSTER_POSTGRES_PASSWORD"],
-        dbname=os.environ["DAGSTER_POSTGRES_DB"],
-        connect_timeout=5,
-    ) as conn,
-    conn.cursor() as cur,
-):
+with closing(connect()) as conn, conn.cursor() as cur:
     cur.execute(
         "SELECT count(*), max(extract(epoch FROM (now() AT TIME ZONE 'UTC') - timestamp)) FROM daemon_heartbeats"
     )

@@ -2,7 +2,7 @@
 
 `dagster instance migrate` imports all of Dagster and inspects every storage: seconds of CPU on
 every start. So it runs only when this database has not yet been migrated by the installed Dagster
-(a new database, or an upgraded image); each success is recorded (instance_migration.py). After
+(a new database, or an upgraded image); each success is recorded (instance_database.py). After
 the migration the instance's id is made sure of (a row of instance_info, which the UI reads on
 every page and the read-only webserver could not write).
 """
@@ -12,7 +12,7 @@ import sys
 import time
 from contextlib import closing
 
-from instance_migration import DAGSTER_VERSION, connect_when_up, migrated, record
+from instance_database import DAGSTER_VERSION, connect_when_up, migrated, record
 
 POSTGRES_WAIT_SECONDS = 300
 STORAGE_ID = "import dagster; dagster.DagsterInstance.get().run_storage.get_run_storage_id()"

@@ -3,7 +3,7 @@ dagster-webserver ...` runs `dagster-webserver ...` in this process.
 
 Loading the webserver's Python takes seconds of CPU (about 3 s here), so it is loaded first,
 while Postgres and the one-shot `migrate` service start beside it. Then this waits until
-`migrate` has recorded the installed Dagster (instance_migration.py) and hands over to the
+`migrate` has recorded the installed Dagster (instance_database.py) and hands over to the
 webserver's own command line. A cold start pays the load or the migration, whichever is longer,
 instead of one after the other; the webserver never serves from a schema older than its Dagster.
 """
@@ -13,7 +13,7 @@ import time
 from contextlib import closing
 from importlib.metadata import entry_points
 
-from instance_migration import DAGSTER_VERSION, POLL_SECONDS, connect_when_up, migrated
+from instance_database import DAGSTER_VERSION, POLL_SECONDS, connect_when_up, migrated
 
 WAIT_SECONDS = 600
 

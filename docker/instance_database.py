@@ -1,8 +1,10 @@
-"""The record of which Dagster versions have migrated the instance's schema in Postgres.
+"""The instance's Postgres for the scripts beside Dagster's services, through psycopg2 only (no
+Dagster import: a fraction of a second): a connection from the DAGSTER_POSTGRES_* variables, and
+the record of which Dagster versions have migrated the instance's schema.
 
-`migrate-instance.py` (the one-shot `migrate` service) writes it after `dagster instance migrate`;
-`start-when-migrated.py` (the webservers) reads it before serving. psycopg2 only:
-no Dagster import, a fraction of a second. Both start with Postgres, so both wait for it to answer.
+`migrate-instance.py` (the one-shot `migrate` service) writes the record after `dagster instance
+migrate`; `start-when-migrated.py` (the webservers) reads it before serving. Both start with
+Postgres, so both wait for it to answer. `daemon-healthcheck.py` reads the daemon's heartbeats.
 """
 
 import os
