@@ -78,11 +78,11 @@ def recreate_with(stack: Stack, files_per_run: str | None) -> str:
 
 
 def placed(stack: Stack, prefix: str) -> tuple[int, int, int]:
-    """Files of this burst still waiting, processed, rejected."""
+    """Files of this burst still waiting, processed, rejected (not the reasons beside the rejected ones)."""
     counts = stack.exec(
         "user_code",
         f"for folder in {INCOMING} {INCOMING}/processed {INCOMING}/rejected; do "
-        f"ls $folder | grep -c '^{prefix}-' || true; done",
+        f"ls $folder | grep -c '^{prefix}-.*\\.csv$' || true; done",
     ).split()
     waiting, processed, rejected = map(int, counts)
     return waiting, processed, rejected
