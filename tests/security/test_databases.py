@@ -65,11 +65,12 @@ def test_the_postgres_superuser_is_refused_over_the_network(stack: Stack):
     assert output.startswith("connect refused:") and "pg_hba.conf rejects" in output, output
 
 
+# Through the image's own connection to the instance (docker/instance_database.py).
 FORGET_MIGRATION = """
-import os, psycopg2
-settings = {name: os.environ[f"DAGSTER_POSTGRES_{name.upper()}"] for name in ("host", "user", "password")}
-with psycopg2.connect(**settings, dbname=os.environ["DAGSTER_POSTGRES_DB"]) as conn:
-    conn.cursor().execute("DELETE FROM bookshop_instance_migration")
+import sys
+sys.path.insert(0, "/opt/dagster/bin")
+from instance_database import TABLE, connect
+connect().cursor().execute(f"DELETE FROM {TABLE}")
 """
 
 

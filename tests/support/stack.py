@@ -49,7 +49,6 @@ REPOSITORY = "__repository__"
 WEBHOOK_URL = "http://webhook_receiver:8080/alerts"
 TIMINGS: dict[str, float] = {}
 FINISHED = {"SUCCESS", "FAILURE", "CANCELED"}
-JSON = {"Content-Type": "application/json"}
 
 # The switches of schedules and sensors, as the UI flips them.
 START_SCHEDULE = """
@@ -248,10 +247,14 @@ class Stack:
         assert not body.get("errors"), body["errors"]
         return body["data"]
 
+    def post_graphql(self, port: int, query: str, **variables: Any) -> Answer:
+        """One GraphQL request to a webserver, by its entry's port, as the proxy answers it."""
+        body = json.dumps({"query": query, "variables": variables}).encode()
+        return self.http(port, "/graphql", method="POST", body=body, headers={"Content-Type": "application/json"})
+
     def graphql_response(self, port: int, query: str, **variables: Any) -> dict[str, Any]:
         """The whole answer of one webserver's GraphQL API (data and errors), by its entry's port."""
-        body = json.dumps({"query": query, "variables": variables}).encode()
-        answer = self.http(port, "/graphql", method="POST", body=body, headers=JSON)
+        answer = self.post_graphql(port, query, **variables)
         assert answer.status == 200, f"{answer.status}: {answer.body[:2000]!r}"
         return answer.json()
 
@@ -283,9 +286,8 @@ class Stack:
     def location_loaded(self) -> bool:
         """The webserver answers and has loaded the code location (False while either is not so:
         nothing listening yet, or the proxy's 502 while the webserver starts)."""
-        body = json.dumps({"query": LOCATION_STATUS}).encode()
         try:
-            answer = self.http(self.webserver_port, "/graphql", method="POST", body=body, headers=JSON)
+            answer = self.post_graphql(self.webserver_port, LOCATION_STATUS)
         except OSError:
             return False
         if answer.status != 200:
