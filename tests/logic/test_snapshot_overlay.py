@@ -1,6 +1,6 @@
 import pandas as pd
 
-from bookshop.logic.incremental import apply_changes, count_rows, current_rows
+from bookshop.logic.incremental import apply_changes, current_rows, row_count_after
 
 SNAPSHOT = pd.DataFrame({"id": [1, 2, 3, 4], "quantity": [1, 1, 1, 1]}).astype("int64")
 EMPTY = SNAPSHOT.iloc[0:0]
@@ -42,11 +42,19 @@ def test_a_row_read_as_changed_exists_whatever_was_deleted_before():
     assert current_rows(SNAPSHOT, overlay, deleted).to_dict("list") == {"id": [1, 2, 3, 4], "quantity": [1, 1, 8, 8]}
 
 
-def test_the_row_count_from_ids_alone_matches_the_rows():
-    overlay, deleted = apply_changes(EMPTY, [], pd.DataFrame({"id": [2, 7], "quantity": [5, 5]}), [1, 9])
-    gone = [1, 2]  # the snapshot's ids among the overlay's (2, 7) and the deleted ones (1, 9)
+def test_the_row_count_follows_each_refresh_from_the_ids_it_touched_alone():
+    overlay, deleted, count = EMPTY, [], len(SNAPSHOT)
+    refreshes = [([2, 7], [1, 9]), ([7, 8], [2]), ([1], [7, 8, 4]), ([4, 2], [3])]  # (changed ids, deleted ids)
+    for changed_ids, deleted_ids in refreshes:
+        table = current_rows(SNAPSHOT, overlay, deleted)
+        held_before = set(table["id"]) & (set(changed_ids) | set(deleted_ids))
+        changed = pd.DataFrame({"id": changed_ids, "quantity": [5] * len(changed_ids)})
+        overlay, deleted = apply_changes(overlay, deleted, changed, deleted_ids)
 
-    assert count_rows(len(SNAPSHOT), gone, overlay["id"]) == len(current_rows(SNAPSHOT, overlay, deleted)) == 4
+        count = row_count_after(count, held_before, set(changed_ids), set(deleted_ids))
+
+        assert count == len(current_rows(SNAPSHOT, overlay, deleted)), (changed_ids, deleted_ids)
+    assert count == 3  # 1, 2 and 4
 
 
 def test_nothing_changed_leaves_the_snapshot():

@@ -7,7 +7,7 @@ cost follows the changes, not the table.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sized
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -45,8 +45,12 @@ def current_rows(snapshot: pd.DataFrame, overlay: pd.DataFrame, deleted_ids: Ite
     return merged.sort_values(KEY, kind="stable").reset_index(drop=True)
 
 
-def count_rows(snapshot_rows: int, snapshot_ids_gone: Sized, overlay_ids: Sized) -> int:
-    """How many rows `current_rows` would hold: the snapshot's rows, less those it no longer holds
-    (`snapshot_ids_gone`: the snapshot's ids among the overlay's and the deleted ones), plus the
-    overlay's rows. Ids are unique."""
-    return snapshot_rows - len(snapshot_ids_gone) + len(overlay_ids)
+def row_count_after(row_count: int, held_before: set[int], changed_ids: set[int], newly_deleted: set[int]) -> int:
+    """How many rows `current_rows` holds after one more refresh, from the count before it.
+
+    `held_before`: which of the ids this refresh touched (changed or deleted) the table held
+    before it. A changed id is held after it (see `apply_changes`), a deleted one is not.
+    """
+    held_after = set(changed_ids)
+    touched = held_after | set(newly_deleted)
+    return row_count + len(held_after - held_before) - len((held_before & touched) - held_after)

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING
 import dagster as dg
 from upath import UPath
 
-from bookshop.logic.incremental import KEY, apply_changes, count_rows, current_rows
+from bookshop.logic.incremental import KEY, apply_changes, current_rows, row_count_after
 from bookshop.metadata import preview
 from bookshop.storage.atomic import read_or_none, replace_if_unchanged
 from bookshop.storage.parquet import write_parquet_atomically
@@ -111,9 +111,11 @@ class SnapshotTable:
         """The changed rows and deleted ids, folded into a new overlay of `based_on`; the snapshot stays."""
         if based_on is None:
             raise FileNotFoundError(f"{self.manifest_path} does not exist: the table was never stored in full")
-        overlay, deleted = apply_changes(self.read_file(based_on.overlay), based_on.deleted_ids, changed, deleted_ids)
-        snapshot_rows, gone = self.ids_held(based_on.snapshot, sorted(set(overlay[KEY]) | set(deleted)))
-        row_count = count_rows(snapshot_rows, gone, overlay[KEY])
+        before = self.read_file(based_on.overlay)
+        overlay, deleted = apply_changes(before, based_on.deleted_ids, changed, deleted_ids)
+        changed_ids, newly_deleted = set(changed[KEY]), set(deleted_ids)
+        held_before = self.held_before(based_on, set(before[KEY]), changed_ids | newly_deleted)
+        row_count = row_count_after(based_on.row_count, held_before, changed_ids, newly_deleted)
         name = self.write_file(overlay, f"overlay-{uuid.uuid4().hex}.parquet")
         return self.commit(Manifest(based_on.snapshot, name, deleted, row_count, high_watermark), based_on)
 
@@ -129,8 +131,16 @@ class SnapshotTable:
         with (self.folder / name).open("rb") as file:
             return pd.read_parquet(file, columns=columns)
 
-    def ids_held(self, name: str, ids: list[int]) -> tuple[int, np.ndarray]:
-        """A data file's row count (from its footer) and which of `ids` (sorted) it holds.
+    def held_before(self, manifest: Manifest, overlay_ids: set[int], ids: set[int]) -> set[int]:
+        """Which of `ids` the table that `manifest` names holds: those in its overlay, and those in its
+        snapshot that it has not deleted. Only these ids are looked up, not the ones in the table."""
+        deleted = set(manifest.deleted_ids)
+        in_overlay = ids & overlay_ids
+        look_up = sorted(ids - in_overlay - deleted)
+        return in_overlay | {int(id_) for id_ in self.ids_held(manifest.snapshot, look_up)}
+
+    def ids_held(self, name: str, ids: list[int]) -> np.ndarray:
+        """Which of `ids` (sorted) a data file holds.
 
         Only the row groups whose id range (the file's own statistics) could hold one of `ids` are
         read: an incremental refresh of recent changes costs the same on a small and a big table.
@@ -139,6 +149,8 @@ class SnapshotTable:
         import pyarrow.parquet as pq
 
         wanted = np.asarray(ids, dtype="int64")
+        if not len(wanted):
+            return wanted
         with (self.folder / name).open("rb") as file:
             parquet = pq.ParquetFile(file)
             column = parquet.schema_arrow.get_field_index(KEY)
@@ -148,7 +160,7 @@ class SnapshotTable:
                 if may_hold(parquet.metadata.row_group(group).column(column).statistics, wanted)
             ]
             held = parquet.read_row_groups(groups, columns=[KEY]).column(KEY).to_numpy()
-        return parquet.metadata.num_rows, held[np.isin(held, wanted)]
+        return held[np.isin(held, wanted)]
 
     def write_file(self, frame: pd.DataFrame, name: str) -> str:
         write_parquet_atomically(frame, self.folder / name)
