@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import dagster as dg
-import pymysql
-from sqlalchemy import URL, Engine, Row, create_engine, text
 
 if TYPE_CHECKING:
     import pandas as pd
+    from sqlalchemy import URL, Engine, Row
+
+# pymysql (with the cryptography it loads), SQLAlchemy and connectorx are imported where a query is
+# made, in the run or the sensor tick that reads: the code server, which only serves the
+# definitions, stays 19 MB smaller without the first two (measured in the user code image).
 
 
 class MySQLResource(dg.ConfigurableResource):
@@ -40,6 +43,8 @@ class MySQLResource(dg.ConfigurableResource):
         }
 
     def url(self, driver: str = "mysql+pymysql") -> URL:
+        from sqlalchemy import URL
+
         return URL.create(
             driver,
             username=self.user,
@@ -50,10 +55,14 @@ class MySQLResource(dg.ConfigurableResource):
         )
 
     def engine(self) -> Engine:
+        from sqlalchemy import create_engine
+
         return create_engine(self.url(), pool_pre_ping=True, connect_args=self.timeouts())
 
     def rows(self, query: str, **params: object) -> list[Row]:
         """A small query with bound parameters, through SQLAlchemy: its rows, no DataFrame."""
+        from sqlalchemy import text
+
         engine = self.engine()
         try:
             with engine.connect() as connection:
@@ -63,8 +72,8 @@ class MySQLResource(dg.ConfigurableResource):
 
     def read_table(self, query: str) -> pd.DataFrame:
         """A bulk read through connectorx and Arrow. The query takes no parameters."""
-        # Imported here, in the run that reads, not in the code server that only serves definitions (17 MB).
         import connectorx
+        import pymysql
 
         # connectorx retries a refused login or connection for about 30 s; fail at once, and clearly.
         pymysql.connect(
