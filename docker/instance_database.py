@@ -3,7 +3,7 @@ Dagster import: a fraction of a second): a connection from the DAGSTER_POSTGRES_
 the record of which Dagster versions have migrated the instance's schema.
 
 `migrate-instance.py` (the one-shot `migrate` service) writes the record after `dagster instance
-migrate`; `start-when-migrated.py` (the webservers) reads it before serving. Both start with
+migrate`; `start-when-ready.py` (the webservers) reads it before serving. Both start with
 Postgres, so both wait for it to answer. `daemon-healthcheck.py` reads the daemon's heartbeats.
 """
 
