@@ -21,6 +21,7 @@ from sqlalchemy import URL, create_engine
 from support.shop_figures import shop_figures
 from support.stack import (
     LOCATION,
+    LOCATION_STATUS,
     REPOSITORY,
     SERVICES,
     START_SCHEDULE,
@@ -446,6 +447,31 @@ def test_dropped_order_files_are_loaded_or_rejected(stack: Stack):
     rows, files = landed.split()
     assert json.loads(rows) == [[900001, 2, 1250], [900002, 1, 799]]
     assert files == "1"
+
+
+def test_a_webserver_started_before_its_code_server_first_answers_with_the_location_loaded(stack: Stack):
+    """start-when-ready.py holds the webserver until the code server listens: its first answer shows
+    the location loaded, not an error that Dagster would clear only at its next look."""
+    stack.compose("stop", "user_code")
+    try:
+        stack.compose("restart", "webserver")
+        time.sleep(10)  # the webserver's Python is loaded by now; it waits for the code server
+        assert stack.http(stack.webserver_port, "/server_info").status == 502  # the proxy: nothing behind it yet
+        stack.compose("start", "user_code")
+
+        def answered():
+            answer = stack.post_graphql(stack.webserver_port, LOCATION_STATUS)
+            return answer if answer.status == 200 else None
+
+        first = wait_for(answered, 120, "the webserver to answer", interval=0.2)
+
+        [entry] = first.json()["data"]["workspaceOrError"]["locationEntries"]
+        assert (entry["loadStatus"], entry["locationOrLoadError"]["__typename"]) == ("LOADED", "RepositoryLocation")
+        assert "does not answer" not in stack.compose("logs", "webserver").stdout
+    finally:
+        # The daemon saw its code server go: it starts afresh, as after any restart of the stack.
+        stack.compose("restart", "daemon")
+        stack.up()
 
 
 def test_run_history_and_schedule_states_survive_down_and_up(stack: Stack, operator_runs):
