@@ -36,14 +36,13 @@ def extraction_rows(x: dict[str, Any]) -> list[Row]:
 
 
 def incremental_rows(x: dict[str, Any]) -> list[Row]:
-    share = ratio(x["seconds"], x["full_seconds"])
     table = [
         (
             f"incremental refresh, {x['changed_fraction']:.0%} changed (steps)",
             f"{x['seconds']:.3f} s, {x['peak_rss_mb']:.0f} MB",
             f"full refresh {x['full_seconds']:.3f} s",
-            str(share),
-            verdict(share <= 0.05, "<=0.05x"),
+            str(ratio(x["seconds"], x["full_seconds"])),
+            "",
         ),
         (
             "incremental: whole in-process run",
