@@ -51,6 +51,4 @@ def row_count_after(row_count: int, held_before: set[int], changed_ids: set[int]
     `held_before`: which of the ids this refresh touched (changed or deleted) the table held
     before it. A changed id is held after it (see `apply_changes`), a deleted one is not.
     """
-    held_after = set(changed_ids)
-    touched = held_after | set(newly_deleted)
-    return row_count + len(held_after - held_before) - len((held_before & touched) - held_after)
+    return row_count + len(changed_ids - held_before) - len((held_before & newly_deleted) - changed_ids)
