@@ -56,10 +56,11 @@ with closing(connect_when_up(deadline)) as connection, connection.cursor() as cu
 
 deadline = time.monotonic() + CODE_SERVER_WAIT_SECONDS
 for address in code_servers(arguments):
-    while not listens(address) and time.monotonic() < deadline:
+    while not listens(address):
+        if time.monotonic() > deadline:
+            print(f"{script}: the code server at {address[0]}:{address[1]} does not answer yet; starting without it")
+            break
         time.sleep(POLL_SECONDS)
-    if not listens(address):
-        print(f"{script}: the code server at {address[0]}:{address[1]} does not answer yet; starting without it")
 
 sys.argv = [script, *arguments]
 sys.exit(main())
