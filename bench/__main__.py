@@ -1,15 +1,17 @@
 """`python -m bench`: every benchmark, one table, bench/results.json.
 
     python -m bench                        # everything, on a compose project of its own (make bench)
+    python -m bench --parts soak --soak-minutes 30                     # the compressed month on record
     python -m bench --parts burst --burst-files 10 --burst-bad 2       # one part, small
     python -m bench --skip-stack --mysql-admin-url mysql://root@127.0.0.1:3306   # no Docker
 
 Order: build the images and start the stack from empty volumes; Dagster's deploy_docker beside
-it (cold starts, one-asset launches, the idle spell and `docker stats` of both); daily_refresh
-on the seed data; image sizes; the burst of order files; extraction and the 1% incremental
-refresh on a database of `--rows` orders; daily_refresh and the incremental refresh at each of
-`--scale-rows`. Generated orders live in databases of their own beside `shop` in the same
-MySQL; the compose projects are removed with their volumes at the end, whatever happened.
+it (cold starts, one-asset launches, the idle spell and `docker stats` of both, then the runs
+page in Chromium over an emulated network); the burst of order files; a dropped file to the
+figures; the compressed month; extraction on a database of `--rows` orders; daily_refresh and the
+incremental refresh at each of `--scale-rows`. Generated orders live in databases of their own
+beside `shop` in the same MySQL; the compose projects are removed with their volumes at the
+end, whatever happened.
 """
 
 import argparse
@@ -20,12 +22,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import burst, footprint, reads, reference, report, runs, scale
+from bench import burst, drop, reads, reference, report, scale, soak, ui
 from bench.database import BenchDatabase
 from bench.process import ROOT
 from support.stack import Stack, new_stack
 
-PARTS = ("reference", "burst", "extraction", "scale")
+PARTS = ("reference", "ui", "drop", "burst", "soak", "extraction", "scale")
 
 
 def arguments(argv: list[str]) -> argparse.Namespace:
@@ -39,6 +41,8 @@ def arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--burst-files", type=int, default=200, help="good order files dropped at once")
     parser.add_argument("--burst-orders", type=int, default=100, help="orders in each good file")
     parser.add_argument("--burst-bad", type=int, default=20, help="bad order files dropped with them")
+    parser.add_argument("--drop-files", type=int, default=200, help="files dropped at once on their way to the figures")
+    parser.add_argument("--soak-minutes", type=float, default=30, help="the compressed month's length")
     parser.add_argument("--skip-stack", action="store_true", help="only what needs no Docker (extraction, incremental)")
     parser.add_argument(
         "--mysql-admin-url",
@@ -51,14 +55,6 @@ def arguments(argv: list[str]) -> argparse.Namespace:
     if min(options.scale_rows) < options.changed_orders * 100:
         parser.error("--scale-rows must each hold at least 100 x --changed-orders orders")
     return options
-
-
-def first_start(stack: Stack) -> float:
-    """Seconds from `docker compose up` on empty volumes (images built) until the code location is loaded."""
-    started = time.monotonic()
-    reference.until_loaded(stack)
-    stack.up()  # and every service healthy before anything is measured
-    return time.monotonic() - started
 
 
 def mysql_admin_url(stack: Stack) -> str:
@@ -74,21 +70,37 @@ def timed(results: dict[str, Any], part: str, work: Callable[[], Any]) -> Any:
     return value
 
 
+def beside_reference(stack: Stack, options: argparse.Namespace, results: dict[str, Any]) -> None:
+    """The figures against deploy_docker, started beside ours."""
+    with reference.beside(stack) as (theirs, build_seconds):
+        results.setdefault("part_seconds", {})["reference build"] = round(build_seconds, 1)
+        if "reference" in options.parts:
+            results["reference"] = timed(
+                results, "reference", lambda: reference.measure(stack, theirs, options.repeats, options.idle_seconds)
+            )
+        if "ui" in options.parts:
+            if "reference" not in options.parts:  # the runs page shows a run of each
+                reference.launches(stack, theirs, 1)
+            results["ui"] = timed(results, "ui", lambda: ui.measure(stack, theirs, options.repeats))
+
+
 def stack_figures(stack: Stack, options: argparse.Namespace, results: dict[str, Any]) -> None:
     timed(results, "build", stack.build)
-    results["first_start_seconds"] = round(timed(results, "first start", lambda: first_start(stack)), 1)
-    if "reference" in options.parts:
-        results["reference"] = timed(
-            results, "reference", lambda: reference.measure(stack, options.repeats, options.idle_seconds)
-        )
-        results["daily_refresh"] = timed(results, "daily_refresh", lambda: runs.daily_refresh(stack, options.repeats))
-        results.update(timed(results, "images", lambda: footprint.images(stack)))
+    timed(results, "start", stack.up)
+    if {"reference", "ui"} & set(options.parts):
+        beside_reference(stack, options, results)
     if "burst" in options.parts:
         results["burst"] = timed(
             results,
             "burst",
             lambda: burst.measure(stack, options.burst_files, options.burst_orders, options.burst_bad),
         )
+    if "drop" in options.parts:
+        results["drop_to_figures"] = timed(
+            results, "drop", lambda: drop.measure(stack, options.drop_files, options.burst_orders)
+        )
+    if "soak" in options.parts:
+        results["soak"] = timed(results, "soak", lambda: soak.measure(stack, options.soak_minutes))
 
 
 def database_figures(admin_url: str, stack: Stack | None, options: argparse.Namespace, results: dict[str, Any]) -> None:
@@ -96,7 +108,9 @@ def database_figures(admin_url: str, stack: Stack | None, options: argparse.Name
         database = BenchDatabase.from_admin_url(admin_url, f"bench_{os.getpid()}")
         results["database"] = database.name
         try:
-            results.update(timed(results, "extraction", lambda: reads.measure(database, options.rows, options.repeats)))
+            results["extraction"] = timed(
+                results, "extraction", lambda: reads.measure(database, options.rows, options.repeats)
+            )
         finally:
             database.drop()
     if "scale" in options.parts:
@@ -109,7 +123,7 @@ def database_figures(admin_url: str, stack: Stack | None, options: argparse.Name
             ),
         )
         incremental = measured["incremental_scale"]
-        results.setdefault("incremental", {}).update(scale_ratio=incremental["scale_ratio"], scale=incremental)
+        results["incremental"] = {"scale_ratio": incremental["scale_ratio"], "scale": incremental}
         if "scale" in measured:
             results["scale"] = measured["scale"]
 

@@ -2,8 +2,8 @@
 
 The stack's `incoming_orders_sensor` is turned on, then for each mode the code server and the
 daemon are recreated with that mode's setting, and `files` files of `orders` orders plus `bad`
-broken ones are written to a hidden folder of the data volume and moved into the incoming
-folder in one `mv`. The clock runs from that move until every file is in processed/ or
+broken ones are written to a hidden folder of the incoming folder and moved into it
+in one `mv`. The clock runs from that move until every file is in processed/ or
 rejected/ and every run the sensor started has finished (the last run's recorded end time).
 Modes: BOOKSHOP_INCOMING_MAX_FILES_PER_RUN=1 (one run per file) and the deployment's default.
 """
@@ -26,7 +26,7 @@ query($filter: RunsFilter!) {
   }
 }
 """
-# Writes the burst's files into a hidden folder of the data volume (argv: folder, prefix, files,
+# Writes the burst's files into a hidden folder of the drop folder (argv: folder, prefix, files,
 # orders per file, bad files). Good files hold valid orders; each bad one breaks one rule.
 WRITE_FILES = """
 import sys

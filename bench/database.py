@@ -62,15 +62,6 @@ class BenchDatabase:
         )
         return int(changed)
 
-    def change_one_percent(self, round_number: int) -> int:
-        """Update 1% of orders as the storefront would (their updated_at moves); a different 1% each round."""
-        remainder = (7 + 13 * round_number) % 100
-        changed = self.sql(
-            "UPDATE orders SET quantity = quantity + 1, updated_at = UTC_TIMESTAMP()"
-            f" WHERE id % 100 = {remainder}; SELECT ROW_COUNT()"
-        )
-        return int(changed)
-
     def count(self) -> int:
         return int(self.sql("SELECT COUNT(*) FROM orders"))
 

@@ -1,10 +1,7 @@
-"""Extraction of mysql_orders against the `mysql` CLI, and its incremental refresh against a full one.
+"""Extraction of mysql_orders against the `mysql` CLI.
 
-Each round runs, each in its own process: the CLI floor, the asset's read, a full-refresh
-materialisation, then 1% of orders changed, an incremental materialisation, and the stored orders
-loaded whole (as downstream assets load them) and checked against the database. Rounds interleave
-the methods so that a noisy moment on the machine costs every method alike; each incremental
-refresh builds on the stored copy and watermark that the full refresh before it left.
+Each round runs, each in its own process: the CLI floor, then the asset's read, checked against
+the database. Rounds interleave the two so that a noisy moment on the machine costs both alike.
 """
 
 import os
@@ -29,25 +26,16 @@ def measure(database: BenchDatabase, rows: int, repeats: int) -> dict[str, Any]:
     cents_total = database.cents_total()
     with tempfile.TemporaryDirectory(prefix="bench-reads-") as folder:
         env = child_env(database, Path(folder))
-        floor, reads, fulls, incrementals, loads = [], [], [], [], []
-        for round_number in range(repeats):
+        floor, reads = [], []
+        for _ in range(repeats):
             command, cli_env = database.cli("-N", "-B", "-e", QUERY, database.name)
             floor.append(process.run(command, env=cli_env, keep_stdout=False))
             reads.append(process.python_child("read", env))
-            fulls.append(process.python_child("materialize", env, full_refresh=True))
-            changed = database.change_one_percent(round_number)
-            incrementals.append(process.python_child("materialize", env, full_refresh=False))
-            loads.append(process.python_child("load", env))
-    for sample in reads + loads:
+    for sample in reads:
         exact = sample.report["cents_dtype"] == "int64" and sample.report["cents_total"] == cents_total
         if sample.report["rows"] != loaded or not exact:
             raise AssertionError(f"orders read wrongly: {sample.report} (expected {loaded} rows, {cents_total} cents)")
-    if {sample.report["refresh"] for sample in incrementals} != {"incremental"}:
-        raise AssertionError(f"a refresh meant to be incremental was not: {[s.report for s in incrementals]}")
-    return {
-        "extraction": {**extraction(loaded, floor, reads, fulls), "cents_total": cents_total},
-        "incremental": incremental(loaded, changed, fulls, incrementals, loads),
-    }
+    return {**extraction(loaded, floor, reads), "cents_total": cents_total}
 
 
 def child_env(database: BenchDatabase, folder: Path) -> dict[str, str]:
@@ -71,7 +59,7 @@ def seconds_of(samples: list[process.Sample]) -> float:
     return process.middle([sample.report["seconds"] for sample in samples])
 
 
-def extraction(rows: int, floor, reads, fulls) -> dict[str, Any]:
+def extraction(rows: int, floor, reads) -> dict[str, Any]:
     seconds = seconds_of(reads)
     floor_seconds = process.middle([s.seconds for s in floor])
     return {
@@ -84,21 +72,5 @@ def extraction(rows: int, floor, reads, fulls) -> dict[str, Any]:
         "floor_seconds": floor_seconds,
         "floor_peak_rss_mb": process.middle([s.peak_rss_mb for s in floor]),
         "money_exact": True,
-        "materialization_seconds": process.middle([s.report["run_seconds"] for s in fulls]),
-        "materialization_peak_rss_mb": process.middle([s.peak_rss_mb for s in fulls]),
         "repeats": len(reads),
-    }
-
-
-def incremental(rows: int, changed: int, fulls, incrementals, loads) -> dict[str, Any]:
-    return {
-        "changed_fraction": round(changed / rows, 4),
-        "changed_rows": changed,
-        "seconds": seconds_of(incrementals),
-        "full_seconds": seconds_of(fulls),
-        "run_seconds": process.middle([s.report["run_seconds"] for s in incrementals]),
-        "full_run_seconds": process.middle([s.report["run_seconds"] for s in fulls]),
-        "read_table_seconds": seconds_of(loads),
-        "peak_rss_mb": process.middle([s.peak_rss_mb for s in incrementals]),
-        "repeats": len(incrementals),
     }

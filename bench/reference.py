@@ -7,11 +7,15 @@ figure alternates the two stacks so that a busy moment of the machine costs both
         so its Postgres starts empty each time). While one stack starts, the other is stopped
         (the bookshop's MySQL stays up for the reference).
     launch: a one-asset run (`__ASSET_JOB`) from launchRun to the run's recorded end.
-    idle memory: both stacks up and idle for the same spell, then one `docker stats` of both.
+    idle memory: both stacks up and idle for the same spell, then one `docker stats` of both;
+        the whole stack at rest is every service of ours (monitoring and MySQL included).
 """
 
+import contextlib
 import os
+import subprocess
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from bench import footprint, process, runs
@@ -26,8 +30,8 @@ REFERENCE_FOUR = {
     "user_code": "docker_example_user_code",
     "postgres": "docker_example_postgresql",
 }
-# Not part of the deployment: the source database (the reference has none) and the test overlay's webhook receiver.
-NOT_DEPLOYMENT = {"mysql", "webhook_receiver"}
+# Not part of the deployment: the test overlay's webhook receiver.
+NOT_DEPLOYMENT = {"webhook_receiver"}
 ONE_ASSET = {"bookshop": "mysql_authors", "reference": "authors"}
 
 
@@ -82,19 +86,38 @@ def ratio(value: float, base: float) -> float:
     return round(value / base, 3) if base else float("nan")
 
 
-def measure(ours: Stack, repeats: int, idle_seconds: float) -> dict[str, Any]:
-    """Cold starts, launches and idle memory of both stacks; ratios ours / reference."""
+@contextlib.contextmanager
+def beside(ours: Stack) -> Iterator[tuple[Stack, float]]:
+    """deploy_docker built and started beside our stack (and the seconds its build took); removed at the end."""
     reference = reference_stack(ours)
     started = time.monotonic()
     reference.build()
     build_seconds = time.monotonic() - started
     try:
-        cold_mine, cold_theirs = cold_starts(ours, reference, repeats)
-        launch_mine, launch_theirs = launches(ours, reference, repeats)
-        time.sleep(idle_seconds)
-        memory_mine, memory_theirs = footprint.memory(ours, reference)
+        until_loaded(reference)
+        yield reference, build_seconds
     finally:
         reference.down()
+        remove_run_containers(reference)
+
+
+def remove_run_containers(reference: Stack) -> None:
+    """deploy_docker's launcher keeps each run's container once it exits: remove those of its image."""
+    image = f"bookshop-reference-user-code:{reference.env['BOOKSHOP_IMAGE_TAG']}"
+    listed = subprocess.run(
+        ["docker", "ps", "--all", "--quiet", "--filter", f"ancestor={image}"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    if listed:
+        subprocess.run(["docker", "rm", "--force", *listed], capture_output=True, check=True)
+
+
+def measure(ours: Stack, reference: Stack, repeats: int, idle_seconds: float) -> dict[str, Any]:
+    """Cold starts, launches and idle memory of both stacks; ratios ours / reference."""
+    cold_mine, cold_theirs = cold_starts(ours, reference, repeats)
+    launch_mine, launch_theirs = launches(ours, reference, repeats)
+    time.sleep(idle_seconds)
+    memory_mine, memory_theirs = footprint.memory(ours, reference)
     ours_four = sum(memory_mine[name] for name in SAME_FOUR.values())
     theirs_four = sum(memory_theirs[name] for name in REFERENCE_FOUR.values())
     whole = sum(mib for service, mib in memory_mine.items() if service not in NOT_DEPLOYMENT)
@@ -103,19 +126,18 @@ def measure(ours: Stack, repeats: int, idle_seconds: float) -> dict[str, Any]:
         "launch_ratio": ratio(launch_ours["seconds"], launch_reference["seconds"]),
         "cold_start_ratio": ratio(process.middle(cold_mine), process.middle(cold_theirs)),
         "idle_memory_ratio": ratio(ours_four, theirs_four),
+        "whole_stack_at_rest_mb": round(whole, 1),
         "ours": {
             "cold_start_seconds": process.middle(cold_mine),
             "launch": launch_ours,
             "idle_memory_mb": memory_mine,
             "idle_memory_same_four_mb": round(ours_four, 1),
-            "idle_memory_whole_stack_mb": round(whole, 1),
         },
         "reference": {
             "cold_start_seconds": process.middle(cold_theirs),
             "launch": launch_reference,
             "idle_memory_mb": memory_theirs,
             "idle_memory_same_four_mb": round(theirs_four, 1),
-            "build_seconds": round(build_seconds, 1),
         },
         "idle_seconds": idle_seconds,
         "repeats": repeats,

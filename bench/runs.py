@@ -76,8 +76,3 @@ def launched(
 
 def medians(samples: list[dict[str, float]]) -> dict[str, float]:
     return {name: process.middle([sample[name] for sample in samples]) for name in samples[0]}
-
-
-def daily_refresh(stack: Stack, repeats: int) -> dict[str, Any]:
-    """The whole daily_refresh job on the seed data, against the sum of its steps' own time."""
-    return {**medians([launched(stack, "daily_refresh") for _ in range(repeats)]), "repeats": repeats}

@@ -4,9 +4,11 @@ For each size a database of generated orders (bench/orders.sql: the seed's order
 seed's users, books and authors) sits beside `shop` in the same MySQL. daily_refresh is launched
 through the stack's GraphQL API with the mysql resource pointed at that database (run config, as
 an operator would), and its container's memory is sampled while it runs. Then, in processes on
-this machine, mysql_orders is refreshed in full once and incrementally after the same orders
-(ids 7, 107, 207, ...) changed, `repeats` times: the incremental cost should follow the changes,
-not the table.
+this machine, mysql_orders is refreshed in full once per size, and `repeats` rounds each change
+the same orders (ids 7, 107, 207, ...) at every size and refresh them incrementally, the sizes
+alternating so that a busy moment of the machine costs each alike: the incremental cost should
+follow the changes, not the table. Each round also times, apart, the changed-rows query alone
+(the `mysql` CLI) and one tick of mysql_orders_changed_sensor (its query on the whole table).
 """
 
 import os
@@ -42,24 +44,50 @@ def daily_refresh_at(stack: Stack, database: BenchDatabase) -> dict[str, Any]:
     }
 
 
-def incremental_at(database: BenchDatabase, changes: int, repeats: int) -> dict[str, Any]:
-    """mysql_orders refreshed in full once, then incrementally after the same `changes` orders changed."""
+# The changed-rows query of an incremental refresh, as mysql_orders makes it (its high-watermark
+# is the newest updated_at it read).
+CHANGED_ROWS = reads.QUERY + " WHERE updated_at >= '{since}'"
+
+
+def query_alone(database: BenchDatabase) -> process.Sample:
+    since = database.sql("SELECT MAX(updated_at) FROM orders").strip()
+    command, env = database.cli("-N", "-B", "-e", CHANGED_ROWS.format(since=since), database.name)
+    return process.run(command, env=env, keep_stdout=False)
+
+
+def incremental_rounds(databases: list[BenchDatabase], changes: int, repeats: int) -> dict[str, Any]:
+    """mysql_orders refreshed in full once per database, then `repeats` rounds over every database."""
+    samples: dict[str, dict[str, list[process.Sample]]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as folder:
-        env = reads.child_env(database, Path(folder))
-        process.python_child("materialize", env, full_refresh=True)
-        samples = []
+        envs = {}
+        for database in databases:
+            (Path(folder) / database.name).mkdir()
+            envs[database.name] = reads.child_env(database, Path(folder) / database.name)
+            process.python_child("materialize", envs[database.name], full_refresh=True)
+            samples[database.name] = {"refresh": [], "query": [], "tick": []}
         for _ in range(repeats):
-            changed = database.change_orders(changes)
-            samples.append(process.python_child("materialize", env, full_refresh=False))
-    if changed != changes or {sample.report["refresh"] for sample in samples} != {"incremental"}:
-        raise AssertionError(f"expected {changes} orders changed and incremental refreshes: {changed}, {samples}")
-    return {
-        "changed_orders": changed,
-        "seconds": reads.seconds_of(samples),
-        "run_seconds": process.middle([s.report["run_seconds"] for s in samples]),
-        "peak_rss_mb": process.middle([s.peak_rss_mb for s in samples]),
-        "repeats": repeats,
-    }
+            for database in databases:
+                changed = database.change_orders(changes)
+                if changed != changes:
+                    raise AssertionError(f"expected {changes} orders changed in {database.name}: {changed}")
+                taken = samples[database.name]
+                taken["refresh"].append(process.python_child("materialize", envs[database.name], full_refresh=False))
+                taken["query"].append(query_alone(database))
+                taken["tick"].append(process.python_child("tick", envs[database.name]))
+    figures = {}
+    for name, taken in samples.items():
+        if {sample.report["refresh"] for sample in taken["refresh"]} != {"incremental"}:
+            raise AssertionError(f"a refresh meant to be incremental was not: {[s.report for s in taken['refresh']]}")
+        figures[name] = {
+            "changed_orders": changes,
+            "seconds": reads.seconds_of(taken["refresh"]),
+            "run_seconds": process.middle([s.report["run_seconds"] for s in taken["refresh"]]),
+            "peak_rss_mb": process.middle([s.peak_rss_mb for s in taken["refresh"]]),
+            "query_seconds": process.middle([s.seconds for s in taken["query"]]),
+            "sensor_tick_seconds": reads.seconds_of(taken["tick"]),
+            "repeats": repeats,
+        }
+    return figures
 
 
 def measure(
@@ -68,18 +96,25 @@ def measure(
     """Both figures at every size (daily_refresh only with a stack); the ratios of the largest to the smallest."""
     scale: dict[str, Any] = {"sizes": {}}
     incremental: dict[str, Any] = {"changed_orders": changes, "sizes": {}}
-    for rows in sizes:
-        database = BenchDatabase.from_admin_url(admin_url, f"bench_{os.getpid()}_{rows}")
-        database.create(rows)
-        try:
+    databases = {rows: BenchDatabase.from_admin_url(admin_url, f"bench_{os.getpid()}_{rows}") for rows in sizes}
+    try:
+        for rows, database in databases.items():
+            database.create(rows)
             if stack is not None and reader is not None:
                 database.grant_reader(reader)
                 scale["sizes"][str(rows)] = daily_refresh_at(stack, database)
-            incremental["sizes"][str(rows)] = {"database": database.name, **incremental_at(database, changes, repeats)}
-        finally:
+        rounds = incremental_rounds(list(databases.values()), changes, repeats)
+    finally:
+        for database in databases.values():
             database.drop()
+    for rows, database in databases.items():
+        incremental["sizes"][str(rows)] = {"database": database.name, **rounds[database.name]}
     small, large = str(min(sizes)), str(max(sizes))
-    incremental["scale_ratio"] = ratio(incremental["sizes"][large]["seconds"], incremental["sizes"][small]["seconds"])
+    sized = incremental["sizes"]
+    ratios = {"scale_ratio": "seconds", "query_scale_ratio": "query_seconds"}
+    ratios["sensor_tick_scale_ratio"] = "sensor_tick_seconds"
+    for key, figure in ratios.items():
+        incremental[key] = ratio(sized[large][figure], sized[small][figure])
     if not scale["sizes"]:
         return {"incremental_scale": incremental}
     per_million = {rows: figures["seconds"] / (int(rows) / 1e6) for rows, figures in scale["sizes"].items()}

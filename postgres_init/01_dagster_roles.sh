@@ -5,16 +5,14 @@
 #   and is no superuser and cannot create roles or databases.
 # - DAGSTER_POSTGRES_VIEWER_USER, the read-only webserver's account, may read every table of it
 #   (those made later by a migration too) and write none.
+# Their passwords are set by 02_role_passwords.sh.
 set -euo pipefail
-: "${DAGSTER_POSTGRES_USER:?}" "${DAGSTER_POSTGRES_PASSWORD:?}" "${DAGSTER_POSTGRES_DB:?}"
-: "${DAGSTER_POSTGRES_VIEWER_USER:?}" "${DAGSTER_POSTGRES_VIEWER_PASSWORD:?}"
+: "${DAGSTER_POSTGRES_USER:?}" "${DAGSTER_POSTGRES_DB:?}" "${DAGSTER_POSTGRES_VIEWER_USER:?}"
 
 psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres \
-  -v owner="$DAGSTER_POSTGRES_USER" -v owner_password="$DAGSTER_POSTGRES_PASSWORD" \
-  -v viewer="$DAGSTER_POSTGRES_VIEWER_USER" -v viewer_password="$DAGSTER_POSTGRES_VIEWER_PASSWORD" \
-  -v db="$DAGSTER_POSTGRES_DB" <<'SQL'
-CREATE ROLE :"owner" LOGIN PASSWORD :'owner_password' NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION;
-CREATE ROLE :"viewer" LOGIN PASSWORD :'viewer_password' NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION;
+  -v owner="$DAGSTER_POSTGRES_USER" -v viewer="$DAGSTER_POSTGRES_VIEWER_USER" -v db="$DAGSTER_POSTGRES_DB" <<'SQL'
+CREATE ROLE :"owner" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION;
+CREATE ROLE :"viewer" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION;
 CREATE DATABASE :"db" OWNER :"owner";
 REVOKE ALL ON DATABASE :"db" FROM PUBLIC;
 GRANT CONNECT ON DATABASE :"db" TO :"viewer";

@@ -3,7 +3,7 @@
 # includes from /tmp/bookshop. For each role, the password comes from BOOKSHOP_<ROLE>_PASSWORD, or
 # the compose secret /run/secrets/bookshop_<role>_password (BOOKSHOP_<ROLE>_PASSWORD_FILE on
 # the host; readable by uid 101), or else is generated once and kept on the proxy's volume.
-# Only bcrypt hashes reach nginx; no password is ever logged.
+# Only bcrypt hashes (cost 10) reach nginx; no password is ever logged.
 # With cert.pem and key.pem in /etc/nginx/tls, both entries speak HTTPS only.
 set -eu
 kept=/var/lib/bookshop-proxy
@@ -39,7 +39,7 @@ hashed_credential() {
     echo "$0: the $role '$user' has a generated password; read it with:" \
       "docker compose exec proxy cat $kept/$role.password" >&2
   fi
-  printf '%s\n' "$password" | htpasswd -n -i -B "$user" | sed '/^$/d'
+  printf '%s\n' "$password" | htpasswd -n -i -B -C 10 "$user" | sed '/^$/d'
 }
 
 operator=$(hashed_credential operator BOOKSHOP_OPERATOR)
@@ -47,6 +47,18 @@ viewer=$(hashed_credential viewer BOOKSHOP_VIEWER)
 printf '%s\n' "$operator" >"$out/operator.htpasswd"
 # Operators may watch through the read-only entry too.
 printf '%s\n%s\n' "$viewer" "$operator" >"$out/viewer.htpasswd"
+
+# The host names both entries answer to (any port), from BOOKSHOP_ALLOWED_HOSTS: names or
+# addresses, separated by spaces or commas ([::1] for an IPv6 address).
+: >"$out/allowed-hosts.conf"
+set -f  # [::1] is no file pattern
+for host in $(printf '%s' "${BOOKSHOP_ALLOWED_HOSTS:?}" | tr ',A-Z' ' a-z'); do
+  if ! printf '%s' "$host" | grep -Eqx '[a-z0-9.-]+|\[[0-9a-f:.]+\]'; then
+    echo "$0: BOOKSHOP_ALLOWED_HOSTS: '$host' is no host name (without a port)" >&2
+    exit 1
+  fi
+  echo "\"$host\" 1;" >>"$out/allowed-hosts.conf"
+done
 
 if [ -s "$tls/cert.pem" ] && [ -s "$tls/key.pem" ]; then
   ssl=" ssl"

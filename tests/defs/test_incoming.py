@@ -5,23 +5,10 @@ import pandas as pd
 import pytest
 
 from bookshop.definitions import defs
-from bookshop.incoming_files import IncomingOrderFiles
-from bookshop.storage.landed_orders import content_hash
+from bookshop.incoming_files import IncomingOrderFiles, content_hash
 
 HEADER = "order_id,user_id,book_id,quantity,unit_price,created_at\n"
 GOOD = HEADER + "1,2,3,2,12.50,2026-11-01T10:00:00\n"
-
-
-@pytest.fixture
-def incoming(tmp_path):
-    (tmp_path / "incoming").mkdir()
-    return IncomingOrderFiles(path=str(tmp_path / "incoming"), storage_path=str(tmp_path / "storage"))
-
-
-@pytest.fixture
-def instance():
-    with dg.instance_for_test() as instance:
-        yield instance
 
 
 def load(incoming, file_names, instance):
@@ -240,3 +227,76 @@ def test_of_two_runs_claiming_one_file_one_gets_it_and_a_claim_in_progress_is_le
     assert result.success
     assert claimed.read_text() == GOOD
     assert landed(incoming) == {}
+
+
+def test_files_move_without_hard_links_so_files_of_another_owner_are_handled(
+    code_location_env, incoming, instance, monkeypatch
+):
+    # The kernel refuses a hard link to a file the process does not own (fs.protected_hardlinks):
+    # with linking refused outright, every file still reaches processed/ or rejected/.
+    def refuse(*args, **kwargs):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", refuse)
+    drop(incoming, "good.csv", GOOD)
+    drop(incoming, "bad.csv", HEADER + "x\n")
+
+    result = load(incoming, ["good.csv", "bad.csv"], instance)
+
+    assert entries(incoming.directory / "processed") == ["good.csv"]
+    assert entries(incoming.directory / "rejected") == ["bad.csv", "bad.csv.reason.txt"]
+    assert "1 order file(s) not loaded" in failure_message(result)
+
+
+def test_a_file_that_cannot_be_claimed_never_fails_its_neighbours_and_its_last_attempt_rejects_it(
+    code_location_env, incoming, instance, monkeypatch
+):
+    claim = IncomingOrderFiles.claim
+
+    def claim_all_but_stuck(self, name, run_id):
+        if name == "stuck.csv":
+            raise PermissionError(13, "Permission denied", name)
+        return claim(self, name, run_id)
+
+    monkeypatch.setattr(IncomingOrderFiles, "claim", claim_all_but_stuck)
+    drop(incoming, "good.csv", GOOD)
+    drop(incoming, "stuck.csv", GOOD.replace("1,2,3", "7,2,3"))
+    config = {"file_names": ["stuck.csv", "good.csv"], "last_attempt": ["stuck.csv"]}
+
+    result = (
+        defs()
+        .resolve_job_def("ingest_order_file")
+        .execute_in_process(
+            run_config=dg.RunConfig(ops={"load_order_files": {"config": config}}),
+            resources={"incoming": incoming},
+            instance=instance,
+            raise_on_error=False,
+        )
+    )
+
+    assert entries(incoming.directory / "processed") == ["good.csv"]
+    assert "stuck.csv" in entries(incoming.directory)
+    reason = (incoming.directory / "rejected" / "stuck.csv.reason.txt").read_text()
+    assert reason.startswith("stuck.csv: cannot be claimed: PermissionError: [Errno 13] Permission denied")
+    assert "no longer requested after 3 retries" in reason
+    assert "stuck.csv: cannot be claimed" in failure_message(result)
+
+
+def test_a_file_that_cannot_be_moved_stays_claimed_for_the_next_run_and_never_fails_its_neighbours(
+    code_location_env, incoming, instance, monkeypatch
+):
+    def refuse_rejected(self, path, run_id, reason):
+        raise PermissionError(13, "Permission denied", str(self.directory / "rejected"))
+
+    monkeypatch.setattr(IncomingOrderFiles, "move_to_rejected", refuse_rejected)
+    drop(incoming, "bad.csv", HEADER + "x\n")
+    drop(incoming, "good.csv", GOOD)
+
+    result = load(incoming, ["bad.csv", "good.csv"], instance)
+
+    assert entries(incoming.directory / "processed") == ["good.csv"]
+    assert "bad.csv: left in" in failure_message(result)
+    assert "for the next run to adopt: PermissionError" in failure_message(result)
+    assert [path.name for path in (incoming.directory / "claimed").rglob("*.csv")] == ["bad.csv"]
+    [stuck] = observations(result)
+    assert stuck["outcome"].value == "stuck"

@@ -8,27 +8,9 @@ import dagster as dg
 import pytest
 
 from bookshop.definitions import defs
-from bookshop.incoming_files import IncomingOrderFiles
 from bookshop.mysql import MySQLResource
 
 HEADER = "order_id,user_id,book_id,quantity,unit_price,created_at\n"
-
-
-@pytest.fixture
-def definitions(code_location_env):
-    return defs()
-
-
-@pytest.fixture
-def incoming(tmp_path):
-    (tmp_path / "incoming").mkdir()
-    return IncomingOrderFiles(path=str(tmp_path / "incoming"), storage_path=str(tmp_path / "storage"))
-
-
-@pytest.fixture
-def instance():
-    with dg.instance_for_test() as instance:
-        yield instance
 
 
 def drop(incoming, name, text=HEADER + "1,2,3,1,9.99,2026-11-01\n", age_seconds=60):
@@ -56,7 +38,7 @@ def test_a_new_file_gets_one_run_keyed_by_name_size_and_time(definitions, incomi
 
     [request] = result.run_requests
     assert request.run_key == f"a.csv:{path.stat().st_size}:{path.stat().st_mtime_ns}"
-    assert request.run_config["ops"] == {"load_order_files": {"config": {"file_names": ["a.csv"]}}}
+    assert request.run_config["ops"] == {"load_order_files": {"config": {"file_names": ["a.csv"], "last_attempt": []}}}
     assert json.loads(result.cursor) == {"a.csv": [request.run_key, request.run_key, 0]}
 
 
@@ -122,7 +104,7 @@ def test_a_file_its_ended_run_never_took_is_requested_again_a_bounded_number_of_
     path = drop(incoming, "a.csv")
     key = f"a.csv:{path.stat().st_size}:{path.stat().st_mtime_ns}"
     cursor = look(definitions, incoming, instance=instance).cursor
-    run_keys = []
+    run_keys, last_attempts = [], []
     for _ in range(5):
         result = look(definitions, incoming, cursor=cursor, instance=instance)
         if not result.run_requests:
@@ -130,9 +112,11 @@ def test_a_file_its_ended_run_never_took_is_requested_again_a_bounded_number_of_
         [request] = result.run_requests
         record_run(instance, definitions, request.run_key, dg.DagsterRunStatus.FAILURE)
         run_keys.append(request.run_key)
+        last_attempts.append(request.run_config["ops"]["load_order_files"]["config"]["last_attempt"])
         cursor = result.cursor
 
     assert run_keys == [f"{key}#1", f"{key}#2", f"{key}#3"]
+    assert last_attempts == [[], [], ["a.csv"]]
     assert json.loads(cursor) == {"a.csv": [key, f"{key}#3", 3]}
 
 
@@ -209,27 +193,67 @@ class OrdersTable(MySQLResource):
     """MySQL stand-in whose orders watermark the test sets."""
 
     newest: str
-    total: int
+    highest: int
+    deletes: int
 
-    def rows(self, query: str, **params: object) -> list[tuple[datetime, int]]:
-        assert "FROM orders" in query
-        return [(datetime.fromisoformat(self.newest), self.total)]
+    def rows(self, query: str, **params: object) -> list[tuple[datetime, int, int]]:
+        assert "FROM orders" in query and "FROM orders_deleted" in query
+        return [(datetime.fromisoformat(self.newest), self.highest, self.deletes)]
 
 
-def watch_orders(definitions, newest, total, cursor):
-    mysql = OrdersTable(host="-", database="-", user="-", password="-", newest=newest, total=total)
+def watch_orders(definitions, newest, highest, deletes, cursor):
+    mysql = OrdersTable(host="-", database="-", user="-", password="-", newest=newest, highest=highest, deletes=deletes)
     sensor = definitions.resolve_sensor_def("mysql_orders_changed_sensor")
     return sensor.evaluate_tick(dg.build_sensor_context(cursor=cursor, resources={"mysql": mysql}))
 
 
 def test_orders_sensor_records_a_baseline_then_requests_only_on_change(definitions):
-    first = watch_orders(definitions, "2026-11-25 10:00:00", 50100, cursor=None)
-    unchanged = watch_orders(definitions, "2026-11-25 10:00:00", 50100, cursor=first.cursor)
-    updated = watch_orders(definitions, "2026-11-25 10:05:00", 50100, cursor=unchanged.cursor)
-    deleted = watch_orders(definitions, "2026-11-25 10:05:00", 50099, cursor=updated.cursor)
+    first = watch_orders(definitions, "2026-11-25 10:00:00", 50100, 0, cursor=None)
+    unchanged = watch_orders(definitions, "2026-11-25 10:00:00", 50100, 0, cursor=first.cursor)
+    updated = watch_orders(definitions, "2026-11-25 10:05:00", 50100, 0, cursor=unchanged.cursor)
+    inserted = watch_orders(definitions, "2026-11-25 10:05:00", 50101, 0, cursor=updated.cursor)
+    deleted = watch_orders(definitions, "2026-11-25 10:05:00", 50101, 1, cursor=inserted.cursor)
 
-    assert not first.run_requests and "watermark 2026-11-25 10:00:00|50100 recorded" in first.skip_message
+    assert not first.run_requests and "watermark 2026-11-25 10:00:00|50100|0 recorded" in first.skip_message
     assert not unchanged.run_requests and "unchanged" in unchanged.skip_message
-    assert [r.run_key for r in updated.run_requests] == ["2026-11-25 10:05:00|50100"]
-    assert [r.run_key for r in deleted.run_requests] == ["2026-11-25 10:05:00|50099"]
-    assert deleted.cursor == "2026-11-25 10:05:00|50099"
+    assert [r.run_key for r in updated.run_requests] == ["2026-11-25 10:05:00|50100|0"]
+    assert [r.run_key for r in inserted.run_requests] == ["2026-11-25 10:05:00|50101|0"]
+    assert [r.run_key for r in deleted.run_requests] == ["2026-11-25 10:05:00|50101|1"]
+    assert deleted.cursor == "2026-11-25 10:05:00|50101|1"
+
+
+def look_for_landings(definitions, instance, cursor=None):
+    sensor = definitions.resolve_sensor_def("landed_orders_sensor")
+    context = dg.build_sensor_context(cursor=cursor, instance=instance, repository_def=definitions.get_repository_def())
+    return sensor.evaluate_tick(context)
+
+
+AFTER_LANDING = ["daily_revenue", "orders_cleaned", "top_authors", "top_authors_csv", "user_stats", "user_stats_csv"]
+SOURCES_AND_USERS = ["mysql_authors", "mysql_books", "mysql_orders", "mysql_users", "users_cleaned"]
+
+
+def selected(request):
+    return sorted(key.to_user_string() for key in request.asset_selection)
+
+
+def test_a_landing_requests_orders_cleaned_and_everything_downstream_once(definitions, instance):
+    for key in SOURCES_AND_USERS:
+        instance.report_runless_asset_event(dg.AssetMaterialization(key))
+    assert not look_for_landings(definitions, instance).run_requests
+
+    instance.report_runless_asset_event(dg.AssetMaterialization("incoming_orders"))
+    first = look_for_landings(definitions, instance)
+    again = look_for_landings(definitions, instance, cursor=first.cursor)
+
+    [request] = first.run_requests
+    assert request.job_name in (None, "landed_orders_refresh")
+    assert selected(request) == AFTER_LANDING
+    assert not again.run_requests
+
+
+def test_a_landing_on_a_new_install_also_runs_the_sources_it_needs_first(definitions, instance):
+    instance.report_runless_asset_event(dg.AssetMaterialization("incoming_orders"))
+
+    [request] = look_for_landings(definitions, instance).run_requests
+
+    assert selected(request) == sorted(AFTER_LANDING + SOURCES_AND_USERS)

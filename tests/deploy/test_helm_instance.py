@@ -1,18 +1,18 @@
 """The instance the Helm chart would configure from deploy/helm/values.yaml, loaded by Dagster itself.
 
-No `helm` binary installs here (Debian has no package; helm-sdkpy, the PyPI binding looked at,
-needs Python 3.12), so the chart's `dagster.yaml` is built below from the values, following the
-chart's own template (`helm/dagster/templates/configmap-instance.yaml` and
+The tests need no `helm` binary: the chart's `dagster.yaml` is built below from the values,
+following the chart's own template (`helm/dagster/templates/configmap-instance.yaml` and
 `templates/helpers/instance/*.tpl` of dagster-io/dagster) for the branches these values take.
 It is then loaded into a real `DagsterInstance` with dagster-k8s and dagster-aws of the locked
-versions: Dagster's config schema checks every key, and the run launcher, the compute log
-manager and the run coordinator are constructed from it, and the launcher builds the Job it
-would submit for a run, whose Kubernetes objects the Kubernetes client checks. Two settings are changed for loading
-without a cluster and a database, and only for that: the run launcher reads a kubeconfig file
-written here instead of a pod's service account, and the Postgres storages do not create their
-tables on start.
+versions: Dagster's config schema checks every key, the run launcher, the compute log manager
+and the run coordinator are constructed from it, and the launcher builds the Job it would
+submit for a run, whose Kubernetes objects the Kubernetes client checks. Two settings are
+changed for loading without a cluster and a database, and only for that: the run launcher reads
+a kubeconfig file written by the test instead of a pod's service account, and the Postgres
+storages do not create their tables on start.
 """
 
+import re
 from pathlib import Path
 
 import dagster as dg
@@ -68,6 +68,16 @@ def postgres_storage(values: dict) -> dict:
     return {"postgres_db": config}
 
 
+def snake_case(key: str) -> str:
+    """The chart's camelCase key as dagster.yaml names it: kubeconfigFile -> kubeconfig_file."""
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", key).lower()
+
+
+def set_keys(source: dict, keys: list[str]) -> dict:
+    """The chart's optional keys that are set, under their dagster.yaml names (the templates' `if`)."""
+    return {snake_case(key): source[key] for key in keys if source.get(key)}
+
+
 def k8s_run_launcher(values: dict) -> dict:
     """dagsterYaml.runLauncher.k8s."""
     assert values["runLauncher"]["type"] == "K8sRunLauncher"
@@ -81,18 +91,15 @@ def k8s_run_launcher(values: dict) -> dict:
         "instance_config_map": f"{RELEASE}-instance",
         "postgres_password_secret": values["global"]["postgresqlSecretName"],
     }
-    optional = {
-        "kubeconfig_file": launcher.get("kubeconfigFile"),
-        "env_config_maps": names(launcher.get("envConfigMaps", [])),
-        "env_secrets": names(launcher.get("envSecrets", [])),
-        "env_vars": launcher.get("envVars"),
-        "volume_mounts": launcher.get("volumeMounts"),
-        "volumes": launcher.get("volumes"),
-        "labels": launcher.get("labels"),
-        "resources": launcher.get("resources"),
-        "security_context": launcher.get("securityContext"),
-    }
-    config.update({key: value for key, value in optional.items() if value})
+    for key in ("envConfigMaps", "envSecrets"):
+        if launcher.get(key):
+            config[snake_case(key)] = names(launcher[key])
+    config.update(
+        set_keys(
+            launcher,
+            ["kubeconfigFile", "envVars", "volumeMounts", "volumes", "labels", "resources", "securityContext"],
+        )
+    )
     return {"module": "dagster_k8s", "class": "K8sRunLauncher", "config": config}
 
 
@@ -102,13 +109,9 @@ def queued_run_coordinator(values: dict) -> dict:
     assert coordinator["enabled"] and coordinator["type"] == "QueuedRunCoordinator"
     queue = coordinator["config"]["queuedRunCoordinator"]
     config = {"max_concurrent_runs": queue.get("maxConcurrentRuns", -1)}
-    optional = {
-        "tag_concurrency_limits": queue.get("tagConcurrencyLimits"),
-        "dequeue_interval_seconds": queue.get("dequeueIntervalSeconds"),
-        "dequeue_use_threads": queue.get("dequeueUseThreads"),
-        "dequeue_num_workers": queue.get("dequeueNumWorkers"),
-    }
-    config.update({key: value for key, value in optional.items() if value})
+    config.update(
+        set_keys(queue, ["tagConcurrencyLimits", "dequeueIntervalSeconds", "dequeueUseThreads", "dequeueNumWorkers"])
+    )
     return {"module": "dagster.core.run_coordinator", "class": "QueuedRunCoordinator", "config": config}
 
 
@@ -117,19 +120,15 @@ def s3_compute_logs(values: dict) -> dict:
     assert values["computeLogManager"]["type"] == "S3ComputeLogManager"
     logs = values["computeLogManager"]["config"]["s3ComputeLogManager"]
     config = {"bucket": logs["bucket"], "verify": logs.get("verify") is not False}
-    optional = {
-        "local_dir": logs.get("localDir"),
-        "prefix": logs.get("prefix"),
-        "use_ssl": logs.get("useSsl"),
-        "verify_cert_path": logs.get("verifyCertPath"),
-        "endpoint_url": logs.get("endpointUrl"),
-        "skip_empty_files": logs.get("skipEmptyFiles"),
-        "upload_interval": logs.get("uploadInterval"),
-        "upload_extra_args": logs.get("uploadExtraArgs"),
-        "show_url_only": logs.get("showUrlOnly"),
-        "region": logs.get("region"),
-    }
-    config.update({key: value for key, value in optional.items() if value})
+    config.update(
+        set_keys(
+            logs,
+            [
+                *("localDir", "prefix", "useSsl", "verifyCertPath", "endpointUrl", "skipEmptyFiles"),
+                *("uploadInterval", "uploadExtraArgs", "showUrlOnly", "region"),
+            ],
+        )
+    )
     return {"module": "dagster_aws.s3.compute_log_manager", "class": "S3ComputeLogManager", "config": config}
 
 

@@ -1,7 +1,7 @@
 """deploy/helm/values.yaml against the Helm chart's own values.schema.json (vendored, see its README).
 
 Helm validates the chart's defaults merged with these values. The defaults (the chart's
-values.yaml) of the vendored schema's version are not to be had here, so the schema's `required`
+values.yaml) of the vendored schema's version are not vendored, so the schema's `required`
 lists, which the defaults satisfy, are not enforced: everything these values set is checked
 (names, types, enumerations, no unknown key where the chart forbids one, the config block that a
 chosen type needs), not that the merged whole is complete. Kubernetes objects inside the values

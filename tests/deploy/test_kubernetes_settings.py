@@ -5,46 +5,12 @@ Here the definitions load with what the chart's pods get (deploy/helm's ConfigMa
 keys with stand-in values, the AWS variables), and every resource resolves to those settings.
 """
 
-from pathlib import Path
-
 import dagster as dg
 import pytest
 import yaml
 
 from bookshop.definitions import defs
-
-ROOT = Path(__file__).resolve().parents[2]
-HELM = ROOT / "deploy" / "helm"
-
-# The keys of the Secrets that deploy/helm/README.md creates, with stand-in values.
-SECRETS = {
-    "bookshop-secrets": {
-        "BOOKSHOP_MYSQL_USER": "bookshop_reader",
-        "BOOKSHOP_MYSQL_PASSWORD": "from-the-secret",
-        "BOOKSHOP_ALERT_WEBHOOK_URL": "https://hooks.example.com/bookshop",
-    },
-    "bookshop-object-store-credentials": {
-        "AWS_ACCESS_KEY_ID": "key-from-the-secret",
-        "AWS_SECRET_ACCESS_KEY": "secret-from-the-secret",
-    },
-}
-
-
-def config_map(name: str) -> dict[str, str]:
-    manifest = yaml.safe_load((HELM / f"{name}.yaml").read_text())
-    assert manifest["kind"] == "ConfigMap" and manifest["metadata"]["name"] == name
-    return manifest["data"]
-
-
-def run_pod_environment() -> dict[str, str]:
-    """What a run pod (and the code server) gets from the ConfigMaps and Secrets values.yaml names."""
-    launcher = yaml.safe_load((HELM / "values.yaml").read_text())["runLauncher"]["config"]["k8sRunLauncher"]
-    env = {}
-    for reference in launcher["envConfigMaps"]:
-        env.update(config_map(reference["name"]))
-    for reference in launcher["envSecrets"]:
-        env.update(SECRETS[reference["name"]])
-    return env
+from support.deployments import DEFAULT_CRONS, HELM, compose_file, run_pod_environment
 
 
 @pytest.fixture
@@ -55,10 +21,12 @@ def kubernetes_env(monkeypatch):
     return env
 
 
-def test_the_pods_get_every_variable_the_compose_code_location_gets():
-    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+def test_the_pods_get_every_variable_the_compose_code_location_gets_a_value_for():
+    # A variable compose passes on only when `.env` sets it (`${NAME:-}`) keeps the code's default.
+    compose = compose_file()["x-bookshop-env"]
+    given = {name for name, value in compose.items() if value != f"${{{name}:-}}"}
 
-    assert set(compose["x-bookshop-env"]) <= set(run_pod_environment())
+    assert given <= set(run_pod_environment())
 
 
 def test_the_code_server_and_the_run_pods_get_the_same_settings():
@@ -90,5 +58,5 @@ def test_resources_resolve_to_the_kubernetes_settings(kubernetes_env):
 def test_the_definitions_load_with_the_kubernetes_settings(kubernetes_env):
     schedules = {schedule.name: schedule for schedule in defs().schedules}
 
-    assert schedules["daily_refresh_schedule"].cron_schedule == kubernetes_env["DAILY_REFRESH_SCHEDULE_CRON"]
+    assert schedules["daily_refresh_schedule"].cron_schedule == DEFAULT_CRONS["daily_refresh_schedule"]
     assert schedules["daily_refresh_schedule"].execution_timezone == "UTC"

@@ -1,26 +1,31 @@
 """The UI as operators and ops teams use it, in headless Chromium.
 
-The browser is Debian's `chromium`, driven by Playwright through its executable path: nothing is
-downloaded. Every page a test looks at is saved as a PNG under test-output/screenshots/, or under
-BOOKSHOP_SCREENSHOT_DIR when that is set (docs/screenshots: the operator guide's pictures).
+The browser is the `browser` fixture of tests/conftest.py. Every page a test looks at is saved
+as a PNG under test-output/screenshots/, or under BOOKSHOP_SCREENSHOT_DIR when that is set
+(docs/screenshots: the operator guide's pictures).
 """
 
 import os
 import re
 import time
-from collections.abc import Iterator
 from concurrent.futures import wait
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, HttpCredentials, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from support.stack import LOCATION, REPOSITORY, ROOT, START_SCHEDULE, STOP_SCHEDULE, Stack, wait_for
+from support.stack import (
+    REPOSITORY_SELECTOR,
+    ROOT,
+    START_SCHEDULE,
+    STOP_SCHEDULE,
+    Stack,
+    wait_for,
+)
 
-CHROMIUM = os.environ.get("BOOKSHOP_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(os.environ.get("BOOKSHOP_SCREENSHOT_DIR") or ROOT / "test-output" / "screenshots")
 SCHEDULE_NAMES = {
     "daily_refresh_schedule",
@@ -34,7 +39,6 @@ TOGGLED = "analytics_refresh_schedule"
 UNTOUCHED = "weekend_processing"  # what the read-only UI tries to turn on
 # How long an iteration of Dagster's scheduler may take, from the turn of the minute.
 SCHEDULER_ITERATION_SECONDS = 15
-REPOSITORY_SELECTOR = {"repositoryLocationName": LOCATION, "repositoryName": REPOSITORY}
 
 SCHEDULES_QUERY = """
 query($selector: RepositorySelector!) {
@@ -70,36 +74,10 @@ def _toggled_schedule_is_stopped_at_the_end(stack: Stack):
         stack.graphql(STOP_SCHEDULE, id=schedules(stack)[TOGGLED]["scheduleState"]["id"])
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
-def page(browser: Browser, stack: Stack) -> Iterator[Page]:
+def page(signed_in, stack: Stack) -> Page:
     """Signed in as an operator (who may use the viewer entry too), on both entries."""
-    context = browser.new_context(
-        viewport={"width": 1400, "height": 900},
-        locale="en-US",
-        timezone_id="UTC",
-        http_credentials=login(*stack.operator),
-    )
-    page = context.new_page()
-    yield page
-    context.close()
-
-
-def login(user: str, password: str) -> HttpCredentials:
-    """Basic credentials sent with every request, WebSocket handshakes included (as a browser does
-    once a person has signed in), instead of only after a 401."""
-    return {"username": user, "password": password, "send": "always"}
+    return signed_in(stack.operator)
 
 
 def ui(port: int, path: str) -> str:
@@ -326,3 +304,19 @@ def test_an_operator_turns_the_schedule_off_again_with_the_uis_own_toggle(stack:
     wait_for(lambda: status(stack, TOGGLED) == "STOPPED", 30, f"{TOGGLED} STOPPED in the API", interval=0.5)
     page.reload()
     expect(toggle_of(page, TOGGLED)).not_to_be_checked()
+
+
+def test_the_ops_view_shows_the_deployment_at_a_glance(page: Page, stack: Stack):
+    """Prometheus's ops console on the operator entry: daemons, run queue, runs, ticks, free space."""
+    path = "/prometheus/consoles/ops.html"
+    wait_for(lambda: b"SCHEDULER" in stack.http(stack.webserver_port, path).body, 180, "the exporter's first figures")
+    page.goto(ui(stack.webserver_port, path))
+    expect(page.get_by_role("heading", name="Bookshop Dagster: operations")).to_be_visible()
+    for heading, shown in (
+        ("Daemon heartbeats", "SCHEDULER"),
+        ("Run queue", "Queued runs"),
+        ("Free space", "compute_logs"),
+    ):
+        section = page.locator("section").filter(has=page.get_by_role("heading", name=heading))
+        expect(section).to_contain_text(shown)
+    screenshot(page, "ops-view")

@@ -4,35 +4,28 @@ The tests share one stack (see conftest.py) but not its state: each sets up what
 puts back what it turned on, and passes alone or in any order.
 """
 
-import csv
 import dataclasses
 import hashlib
-import io
 import json
+import re
 import subprocess
 import time
 from collections.abc import Iterator
-from decimal import Decimal
+from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import URL, create_engine
 
-from support.shop_figures import shop_figures
+from support.shop_figures import assert_exports_hold_the_figures, stack_figures
 from support.stack import (
     LOCATION,
-    LOCATION_STATUS,
-    REPOSITORY,
+    REPOSITORY_SELECTOR,
     SERVICES,
-    START_SCHEDULE,
-    START_SENSOR,
-    STOP_SCHEDULE,
-    STOP_SENSOR,
+    SWITCHES,
     Stack,
     wait_for,
 )
 
-REPOSITORY_SELECTOR = {"repositoryLocationName": LOCATION, "repositoryName": REPOSITORY}
 ASSETS = {
     "mysql_users", "mysql_authors", "mysql_books", "mysql_orders",
     "users_cleaned", "orders_cleaned",
@@ -151,31 +144,15 @@ def instigator_states(stack: Stack) -> dict[str, str]:
     }
 
 
-def start_schedule(stack: Stack, name: str) -> None:
-    result = stack.graphql(START_SCHEDULE, selector={**REPOSITORY_SELECTOR, "scheduleName": name})["startSchedule"]
-    assert result.get("scheduleState", {}).get("status") == "RUNNING", result
-
-
-def stop_schedule(stack: Stack, name: str) -> None:
-    [state_id] = [s["scheduleState"]["id"] for s in instigators(stack)["schedules"] if s["name"] == name]
-    result = stack.graphql(STOP_SCHEDULE, id=state_id)["stopRunningSchedule"]
-    assert result.get("scheduleState", {}).get("status") == "STOPPED", result
-
-
-def start_sensor(stack: Stack, name: str) -> None:
-    result = stack.graphql(START_SENSOR, selector={**REPOSITORY_SELECTOR, "sensorName": name})["startSensor"]
-    assert result.get("sensorState", {}).get("status") == "RUNNING", result
-
-
-def stop_sensor(stack: Stack, name: str) -> None:
-    [state_id] = [s["sensorState"]["id"] for s in instigators(stack)["sensors"] if s["name"] == name]
-    result = stack.graphql(STOP_SENSOR, id=state_id)["stopSensor"]
-    assert result["__typename"] == "StopSensorMutationResult", result
-    assert instigator_states(stack)[f"sensor:{name}"] == "STOPPED"
-
-
-def read_csv(stack: Stack, path: str) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(stack.exec("user_code", f"cat {path}"))))
+def switch(stack: Stack, kind: str, name: str, running: bool) -> None:
+    """Starts or stops a schedule or sensor with the UI's own mutations; its stored state follows."""
+    start, stop = SWITCHES[kind]
+    if running:
+        stack.graphql(start, selector={**REPOSITORY_SELECTOR, f"{kind}Name": name})
+    else:
+        [state_id] = [each[f"{kind}State"]["id"] for each in instigators(stack)[f"{kind}s"] if each["name"] == name]
+        stack.graphql(stop, id=state_id)
+    assert instigator_states(stack)[f"{kind}:{name}"] == ("RUNNING" if running else "STOPPED")
 
 
 def drop_file(stack: Stack, name: str, content: str) -> None:
@@ -213,6 +190,34 @@ def test_all_services_are_healthy_and_only_the_login_proxy_is_published(stack: S
     assert mysql_host == "127.0.0.1" and mysql_port != 3306
 
 
+def test_each_service_started_after_what_it_waits_for(stack: Stack):
+    """The start order of compose's depends_on, as `docker compose up` followed it."""
+    states = {name: inspect_state(stack, name) for name in ("migrate", "user_code", *DAGSTER_SERVICES, "proxy")}
+    migrated = states["migrate"]["FinishedAt"]
+    for name in DAGSTER_SERVICES:
+        assert migrated < states[name]["StartedAt"], (name, states)
+    for name in ("webserver", "webserver_readonly"):
+        assert states[name]["StartedAt"] < states["proxy"]["StartedAt"], (name, states)
+    # The code server answered before the webservers started: none of them met the location unloaded.
+    logs = stack.compose("logs", "--no-color", *DAGSTER_SERVICES).stdout
+    assert f"Error loading repository location {LOCATION}" not in logs
+
+
+DAGSTER_SERVICES = ("webserver", "webserver_readonly", "daemon")
+
+
+def inspect_state(stack: Stack, service: str) -> dict[str, datetime]:
+    """When the service's container started and (for a one-shot) finished."""
+    container = stack.compose("ps", "--all", "--quiet", service).stdout.strip()
+    inspected = subprocess.run(
+        ["docker", "inspect", "--format", "{{json .State}}", container], capture_output=True, text=True, check=True
+    )
+    state = json.loads(inspected.stdout)
+    # Docker writes nanoseconds; Python reads at most microseconds.
+    times = {key: re.sub(r"(\.\d{6})\d*", r"\1", state[key]) for key in ("StartedAt", "FinishedAt")}
+    return {key: datetime.fromisoformat(value) for key, value in times.items()}
+
+
 def test_code_location_is_loaded_with_every_definition(stack: Stack):
     [entry] = stack.graphql(LOCATION_QUERY)["workspaceOrError"]["locationEntries"]
     location = entry["locationOrLoadError"]
@@ -227,52 +232,14 @@ def test_code_location_is_loaded_with_every_definition(stack: Stack):
     assert {s["name"]: s["cronSchedule"] for s in definitions["schedules"]} == SCHEDULES
     sensors = {s["name"]: s["sensorType"] for s in definitions["sensors"]}
     assert sensors["incoming_orders_sensor"] == sensors["mysql_orders_changed_sensor"] == "STANDARD"
+    # The refresh after a landing follows incoming_orders' materializations.
+    assert sensors["landed_orders_sensor"] == "ASSET"
     # Plus the automation condition sensor and the run failure alert sensor (a standard sensor
     # that keeps the alerts it owes in its cursor).
     assert sensors["run_failure_alert_sensor"] == "STANDARD"
-    assert sorted(sensors.values()) == ["AUTO_MATERIALIZE", "STANDARD", "STANDARD", "STANDARD"]
+    assert sorted(sensors.values()) == ["ASSET", "AUTO_MATERIALIZE", "STANDARD", "STANDARD", "STANDARD"]
     # Nothing was turned on by the deployment: BOOKSHOP_SCHEDULES_AND_SENSORS_RUNNING is false.
     assert {s["scheduleState"]["status"] for s in definitions["schedules"]} == {"STOPPED"}
-
-
-LOADED_MODULES = "import sys, bookshop.definitions as d; d.defs(); print(' '.join(sorted(sys.modules)))"
-
-
-def test_loading_the_definitions_imports_no_aws_sdk(stack: Stack):
-    """What the code server and every run container pay to load the code location: no boto3
-    (dagster-aws is installed for its compute log manager; its `dg` plugin is unregistered)."""
-    modules = stack.exec("user_code", f'python -c "{LOADED_MODULES}"').split()
-    assert "bookshop.defs.sources" in modules
-    assert {"boto3", "botocore", "dagster_aws"}.isdisjoint(modules)
-
-
-def test_the_code_server_is_unhealthy_while_its_code_cannot_load(stack: Stack):
-    """A code server whose definitions fail to import keeps serving; its health check must not pass."""
-    name = f"{stack.project}-broken-code"
-    stack.compose(
-        "run", "--detach", "--no-deps", "--name", name, "user_code",
-        "dagster", "api", "grpc", "-m", "bookshop.no_such_module", "-a", "defs", "--lazy-load-user-code",
-    )  # fmt: skip
-    try:
-
-        def checks():
-            inspected = subprocess.run(
-                ["docker", "inspect", "--format", "{{json .State.Health}}", name],
-                capture_output=True, text=True, check=True,
-            )  # fmt: skip
-            health = json.loads(inspected.stdout)
-            return health if len(health["Log"]) >= 3 else None
-
-        health = wait_for(checks, 90, "three health checks of the broken code server", interval=1)
-        # Still serving: the ping-only check that Dagster ships passes...
-        pinged = subprocess.run(["docker", "exec", name, "dagster", "api", "grpc-health-check", "-p", "4000"])
-        assert pinged.returncode == 0
-        # ...while ours fails every time and says why.
-        assert health["Status"] != "healthy"
-        assert all(check["ExitCode"] != 0 for check in health["Log"])
-        assert "bookshop.no_such_module" in health["Log"][-1]["Output"]
-    finally:
-        subprocess.run(["docker", "rm", "--force", name], capture_output=True, check=False)
 
 
 def test_daily_refresh_succeeds_in_its_own_container_with_the_figures_sql_computes(
@@ -309,21 +276,8 @@ def test_daily_refresh_succeeds_in_its_own_container_with_the_figures_sql_comput
     assert "STEP_START" in logs["stderr"]
 
     # The exports hold the figures computed a second way, in SQL on the MySQL source.
-    host, port = stack.mysql_address()
-    url = URL.create("mysql+pymysql", "bookshop_reader", stack.env["MYSQL_READER_PASSWORD"], host, port, "shop")
-    engine = create_engine(url)
-    try:
-        figures = shop_figures(engine)
-    finally:
-        engine.dispose()
-    top_authors = read_csv(stack, "/data/exports/top_authors.csv")
-    user_stats = {row["user_id"]: row for row in read_csv(stack, "/data/exports/user_stats.csv")}
-    assert top_authors[0]["rank"] == "1"
-    assert int(top_authors[0]["author_id"]) == figures["top_author_id"]
-    assert Decimal(top_authors[0]["revenue"]) == figures["top_author_revenue"]
-    assert sum(Decimal(row["revenue"]) for row in top_authors) == figures["total_revenue"]
-    assert Decimal(user_stats["1"]["spend"]) == figures["user_1_spend"]
-    assert len(user_stats) == figures["users_cleaned"]
+    figures = stack_figures(stack)
+    assert_exports_hold_the_figures(lambda name: stack.exec("user_code", f"cat /data/exports/{name}"), figures)
 
 
 @pytest.fixture
@@ -375,7 +329,7 @@ def test_a_run_whose_container_dies_is_marked_failed_and_retried(stack: Stack):
 
 
 def test_a_schedule_turned_on_through_the_api_is_fired_by_the_daemon(stack: Stack):
-    start_schedule(stack, "daily_refresh_schedule")
+    switch(stack, "schedule", "daily_refresh_schedule", running=True)
     try:
         # The cron is every minute: the daemon's first tick after the turn of the minute fires it.
         scheduled = wait_for(
@@ -389,12 +343,12 @@ def test_a_schedule_turned_on_through_the_api_is_fired_by_the_daemon(stack: Stac
     finally:
         # Turned off once its tick is over: the daemon writes the schedule's state back at the end
         # of a tick, so a stop in the same instant can be overwritten.
-        stop_schedule(stack, "daily_refresh_schedule")
+        switch(stack, "schedule", "daily_refresh_schedule", running=False)
     assert instigator_states(stack)["schedule:daily_refresh_schedule"] == "STOPPED"
 
 
 def test_dropped_order_files_are_loaded_or_rejected(stack: Stack):
-    start_sensor(stack, "incoming_orders_sensor")
+    switch(stack, "sensor", "incoming_orders_sensor", running=True)
     good, again, bad = "e2e_orders_good.csv", "e2e_orders_again.csv", "e2e_orders_bad.csv"
     orders = (
         "order_id,user_id,book_id,quantity,unit_price,created_at\n"
@@ -449,31 +403,6 @@ def test_dropped_order_files_are_loaded_or_rejected(stack: Stack):
     assert files == "1"
 
 
-def test_a_webserver_started_before_its_code_server_first_answers_with_the_location_loaded(stack: Stack):
-    """start-when-ready.py holds the webserver until the code server listens: its first answer shows
-    the location loaded, not an error that Dagster would clear only at its next look."""
-    stack.compose("stop", "user_code")
-    try:
-        stack.compose("restart", "webserver")
-        time.sleep(10)  # the webserver's Python is loaded by now; it waits for the code server
-        assert stack.http(stack.webserver_port, "/server_info").status == 502  # the proxy: nothing behind it yet
-        stack.compose("start", "user_code")
-
-        def answered():
-            answer = stack.post_graphql(stack.webserver_port, LOCATION_STATUS)
-            return answer if answer.status == 200 else None
-
-        first = wait_for(answered, 120, "the webserver to answer", interval=0.2)
-
-        [entry] = first.json()["data"]["workspaceOrError"]["locationEntries"]
-        assert (entry["loadStatus"], entry["locationOrLoadError"]["__typename"]) == ("LOADED", "RepositoryLocation")
-        assert "does not answer" not in stack.compose("logs", "webserver").stdout
-    finally:
-        # The daemon saw its code server go: it starts afresh, as after any restart of the stack.
-        stack.compose("restart", "daemon")
-        stack.up()
-
-
 def test_run_history_and_schedule_states_survive_down_and_up(stack: Stack, operator_runs):
     # The background runs of conftest.py must be over before the stack goes down.
     operator_runs.result(timeout=600)
@@ -481,8 +410,8 @@ def test_run_history_and_schedule_states_survive_down_and_up(stack: Stack, opera
     assert launched["__typename"] == "LaunchRunSuccess", launched
     own_run = stack.wait_until_finished(launched["run"]["runId"])
     # A mix of states that differ from the defaults: one schedule and one sensor on, the rest off.
-    start_schedule(stack, "source_refresh_schedule")
-    start_sensor(stack, "mysql_orders_changed_sensor")
+    switch(stack, "schedule", "source_refresh_schedule", running=True)
+    switch(stack, "sensor", "mysql_orders_changed_sensor", running=True)
     try:
         wait_until_idle(stack)
         history = {run["runId"]: run["status"] for run in runs(stack)}
@@ -504,8 +433,8 @@ def test_run_history_and_schedule_states_survive_down_and_up(stack: Stack, opera
         [entry] = stack.graphql(LOCATION_QUERY)["workspaceOrError"]["locationEntries"]
         assert entry["loadStatus"] == "LOADED"
     finally:
-        stop_schedule(stack, "source_refresh_schedule")
-        stop_sensor(stack, "mysql_orders_changed_sensor")
+        switch(stack, "schedule", "source_refresh_schedule", running=False)
+        switch(stack, "sensor", "mysql_orders_changed_sensor", running=False)
         wait_until_idle(stack)
 
 

@@ -2,15 +2,32 @@
 
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from support.stack import Stack, started_stack
 
+# Monitoring on a short clock, so that the dead-daemon alert arrives and resolves within minutes
+# (test_monitoring.py); thresholds and `for:` durations are monitoring/rules.yml's own.
+FAST_MONITORING = {
+    "BOOKSHOP_MONITORING_INTERVAL_SECONDS": "5",
+    "BOOKSHOP_ALERT_GROUP_WAIT": "5s",
+    "BOOKSHOP_ALERT_GROUP_INTERVAL": "10s",
+}
+
 
 @pytest.fixture(scope="package")
-def stack() -> Iterator[Stack]:
-    with started_stack("faults") as started:
+def incoming_folder(tmp_path_factory) -> Path:
+    """The drop folder on this machine (BOOKSHOP_INCOMING_PATH as a host path), writable by any account."""
+    folder = tmp_path_factory.mktemp("incoming")
+    folder.chmod(0o777)
+    return folder
+
+
+@pytest.fixture(scope="package")
+def stack(incoming_folder: Path) -> Iterator[Stack]:
+    with started_stack("faults", FAST_MONITORING | {"BOOKSHOP_INCOMING_PATH": str(incoming_folder)}) as started:
         yield started
 
 

@@ -4,7 +4,7 @@ the receiver is back, exactly once, from the queue the alert sensor keeps in its
 import time
 from typing import Any
 
-from support.stack import LOCATION, REPOSITORY, Stack, wait_for
+from support.stack import REPOSITORY_SELECTOR, Stack, wait_for
 
 SENSOR_TICKS = """
 query($selector: SensorSelector!) {
@@ -14,7 +14,7 @@ query($selector: SensorSelector!) {
   }
 }
 """
-SELECTOR = {"repositoryLocationName": LOCATION, "repositoryName": REPOSITORY, "sensorName": "run_failure_alert_sensor"}
+SELECTOR = {**REPOSITORY_SELECTOR, "sensorName": "run_failure_alert_sensor"}
 
 
 def alerts_for(stack: Stack, run_id: str) -> list[dict[str, Any]]:

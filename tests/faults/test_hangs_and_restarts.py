@@ -4,16 +4,7 @@ maximum run time, and a restart of Postgres (or MySQL) costs the operator no fai
 import time
 from typing import Any
 
-from support.stack import (
-    LOCATION,
-    REPOSITORY,
-    START_SCHEDULE,
-    START_SENSOR,
-    STOP_SCHEDULE,
-    STOP_SENSOR,
-    Stack,
-    wait_for,
-)
+from support.stack import REPOSITORY_SELECTOR, START_SCHEDULE, START_SENSOR, STOP_SCHEDULE, STOP_SENSOR, Stack, wait_for
 
 # The run's own bound (the tag overrides run_monitoring.max_runtime_seconds of dagster.yaml). The
 # daemon looks every run_monitoring.poll_interval_seconds (30) and Docker stops the container
@@ -21,8 +12,6 @@ from support.stack import (
 # few seconds of writes to the instance (20 allowed, for a loaded machine).
 BOUND = 20
 DETECTION = 30 + 10 + 20
-
-SELECTOR = {"repositoryLocationName": LOCATION, "repositoryName": REPOSITORY}
 
 
 def launch(stack: Stack, job: str, tags: dict[str, str] | None = None) -> str:
@@ -86,10 +75,14 @@ def operator_actions(stack: Stack) -> list[tuple[str, dict[str, Any]]]:
         return answer
 
     answers.append(("launchRun", {"data": {"launchRun": stack.launch_run("source_refresh")}}))
-    started = act("startSchedule", START_SCHEDULE, selector={**SELECTOR, "scheduleName": "weekend_processing"})
+    started = act(
+        "startSchedule", START_SCHEDULE, selector={**REPOSITORY_SELECTOR, "scheduleName": "weekend_processing"}
+    )
     schedule_id = (started.get("data") or {}).get("startSchedule", {}).get("scheduleState", {}).get("id", "")
     act("stopRunningSchedule", STOP_SCHEDULE, id=schedule_id)
-    sensor = act("startSensor", START_SENSOR, selector={**SELECTOR, "sensorName": "mysql_orders_changed_sensor"})
+    sensor = act(
+        "startSensor", START_SENSOR, selector={**REPOSITORY_SELECTOR, "sensorName": "mysql_orders_changed_sensor"}
+    )
     sensor_id = (sensor.get("data") or {}).get("startSensor", {}).get("sensorState", {}).get("id", "")
     act("stopSensor", STOP_SENSOR, id=sensor_id)
     return answers

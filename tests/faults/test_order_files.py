@@ -8,10 +8,15 @@ cannot be delivered that way (a link, a folder).
 
 import json
 import shlex
+from pathlib import Path
+
+import pytest
 
 from faults.conftest import kill_container_process
 from support.stack import LOCATION, REPOSITORY, START_SENSOR, Stack, wait_for
 
+# The code server's and run containers' account (Dockerfile_user_code).
+PIPELINE_UID = 10001
 HEADER = "order_id,user_id,book_id,quantity,unit_price,created_at\n"
 IN_PROGRESS = ["QUEUED", "NOT_STARTED", "STARTING", "STARTED", "CANCELING"]
 RUN_MESSAGES = """
@@ -69,6 +74,13 @@ claimed = [n for run in names("/data/incoming/claimed") for slot in names(f"/dat
 print(json.dumps({"incoming": names("/data/incoming"), "claimed": claimed,
                   "processed": names("/data/incoming/processed"), "rejected": names("/data/incoming/rejected")}))
 """
+
+
+@pytest.fixture(scope="module", autouse=True)
+def landed_orders_leave_with_this_module(stack: Stack):
+    """The other fault tests check the figures against MySQL alone, so the orders landed here go afterwards."""
+    yield
+    stack.exec("user_code", "rm -rf /data/storage/incoming_orders")
 
 
 def good_file(first_id: int, rows: int) -> str:
@@ -154,6 +166,59 @@ def test_a_burst_of_good_and_hostile_files_is_all_processed_or_rejected(stack: S
     assert not (set(good) | hostile_names) & set(listed["incoming"] + listed["claimed"])
     assert_each_good_order_landed_once(stack, good)
     assert not [order_id for _, order_id in landed_orders(stack) if 702_900 <= order_id <= 702_905]
+
+
+THIRD_UID = 4242
+
+
+def deliver_from_the_host(folder: Path, name: str, text: str, mode: int) -> None:
+    """As an SFTP account or another service on this machine would: a hidden name, then a rename."""
+    hidden = folder / f".{name}.part"
+    hidden.write_text(text)
+    hidden.chmod(mode)
+    hidden.rename(folder / name)
+
+
+def deliver_with_docker_cp(stack: Stack, folder: Path, name: str, text: str, source: Path) -> None:
+    """`docker compose cp` into the code server's container: the file is root's."""
+    source.write_text(text)
+    stack.compose("cp", str(source), f"user_code:/data/incoming/.{name}.part")
+    (folder / f".{name}.part").rename(folder / name)
+
+
+def deliver_as_another_uid(stack: Stack, name: str, text: str, umask: str) -> None:
+    """`docker compose exec -u`: the file is owned by an account that is neither root nor the pipeline's."""
+    hidden = f"/data/incoming/.{name}.part"
+    script = f"umask {umask} && cat > {hidden} && mv {hidden} /data/incoming/{name}"
+    stack.compose("exec", "-T", "-u", f"{THIRD_UID}:{THIRD_UID}", "user_code", "sh", "-c", script, input=text)
+
+
+def test_files_of_root_and_of_a_third_uid_are_loaded_when_readable_and_rejected_when_not(
+    stack: Stack, incoming_folder: Path, tmp_path: Path
+):
+    """The drop folder is a folder on the host (BOOKSHOP_INCOMING_PATH), as with a bind-mounted SFTP folder."""
+    start_incoming_sensor(stack)
+    readable = {f"o-{kind}.csv": good_file(703_000 + 100 * n, 5) for n, kind in enumerate(["cp", "host", "uid"])}
+    private = {f"o-{kind}-private.csv": good_file(703_500 + 100 * n, 5) for n, kind in enumerate(["host", "uid"])}
+
+    deliver_with_docker_cp(stack, incoming_folder, "o-cp.csv", readable["o-cp.csv"], tmp_path / "o-cp.csv")
+    deliver_from_the_host(incoming_folder, "o-host.csv", readable["o-host.csv"], 0o644)
+    deliver_from_the_host(incoming_folder, "o-host-private.csv", private["o-host-private.csv"], 0o600)
+    deliver_as_another_uid(stack, "o-uid.csv", readable["o-uid.csv"], "022")
+    deliver_as_another_uid(stack, "o-uid-private.csv", private["o-uid-private.csv"], "077")
+    owners = {name: (incoming_folder / name).stat().st_uid for name in [*readable, *private]}
+    assert owners["o-cp.csv"] == 0
+    assert owners["o-uid.csv"] == owners["o-uid-private.csv"] == THIRD_UID
+    assert PIPELINE_UID not in owners.values(), owners
+
+    listed = wait_until_every_file_is_done(stack, {*readable, *private}, timeout=300)
+
+    assert set(readable) <= set(listed["processed"])
+    assert_each_good_order_landed_once(stack, readable)
+    for name in private:
+        assert name in listed["rejected"]
+        assert "Permission denied" in stack.exec("user_code", f"cat /data/incoming/rejected/{name}.reason.txt")
+    assert not [order_id for _, order_id in landed_orders(stack) if order_id >= 703_500]
 
 
 def landed_so_far(stack: Stack, run_id: str) -> int:

@@ -11,19 +11,16 @@ succeeds with the row count SQL gives.
 """
 
 import contextlib
-import csv
-import io
 import itertools
 import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from decimal import Decimal
 
 import pytest
-from sqlalchemy import URL, create_engine, text
+from sqlalchemy import text
 
 from faults.conftest import kill_container_process
-from support.shop_figures import shop_figures
+from support.shop_figures import assert_exports_hold_the_figures, reader_engine, stack_figures
 from support.stack import Stack, wait_for
 
 ROUNDS = 4 + 1
@@ -79,16 +76,9 @@ def stored_tables(stack: Stack) -> dict:
     return json.loads(stack.exec("user_code", "python -", input=STORED_TABLES))
 
 
-def sql_engine(stack: Stack):
-    host, port = stack.mysql_address()
-    return create_engine(
-        URL.create("mysql+pymysql", "bookshop_reader", stack.env["MYSQL_READER_PASSWORD"], host, port, "shop")
-    )
-
-
 @pytest.fixture(scope="module")
 def order_count(stack: Stack) -> int:
-    engine = sql_engine(stack)
+    engine = reader_engine(stack)
     with engine.connect() as connection:
         count = connection.execute(text("SELECT COUNT(*) FROM orders")).scalar()
     engine.dispose()
@@ -102,10 +92,6 @@ def assert_tables_whole(stack: Stack, order_count: int) -> None:
         assert table["files_exist"], f"{path} names a file that does not exist: {table}"
         assert table["rows"] == table["row_count"], (path, table)
     assert tables["/data/storage/mysql_orders/manifest.json"]["rows"] == order_count
-
-
-def read_csv(stack: Stack, path: str) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(stack.exec("user_code", f"cat {path}"))))
 
 
 def step_times(run: dict, asset: str) -> tuple[float, float]:
@@ -136,18 +122,8 @@ def test_four_source_refreshes_at_once_take_turns_per_asset_and_leave_whole_tabl
     assert stack.wait_until_finished(transforms["run"]["runId"], timeout=420)["status"] == "SUCCESS"
     analytics = launch(stack, "analytics_refresh")
     assert stack.wait_until_finished(analytics, timeout=420)["status"] == "SUCCESS"
-    engine = sql_engine(stack)
-    try:
-        figures = shop_figures(engine)
-    finally:
-        engine.dispose()
-    top_authors = read_csv(stack, "/data/exports/top_authors.csv")
-    user_stats = {row["user_id"]: row for row in read_csv(stack, "/data/exports/user_stats.csv")}
-    assert int(top_authors[0]["author_id"]) == figures["top_author_id"]
-    assert Decimal(top_authors[0]["revenue"]) == figures["top_author_revenue"]
-    assert sum(Decimal(row["revenue"]) for row in top_authors) == figures["total_revenue"]
-    assert Decimal(user_stats["1"]["spend"]) == figures["user_1_spend"]
-    assert len(user_stats) == figures["users_cleaned"]
+    figures = stack_figures(stack)
+    assert_exports_hold_the_figures(lambda name: stack.exec("user_code", f"cat /data/exports/{name}"), figures)
 
 
 def runs_with_parent(stack: Stack, run_id: str) -> list[dict]:

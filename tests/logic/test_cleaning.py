@@ -1,6 +1,6 @@
 import pandas as pd
 
-from bookshop.logic.cleaning import clean_orders, clean_users
+from bookshop.logic.cleaning import clean_orders, clean_users, with_landed_orders
 
 
 def test_clean_users_normalises_drops_and_counts_each_dirty_case():
@@ -61,3 +61,65 @@ def test_clean_orders_keeps_free_copies():
 
     assert cleaned.frame["id"].tolist() == [1]
     assert sum(cleaned.dropped.values()) == 0
+
+
+def mysql_orders(ids):
+    """Orders as mysql_orders holds them: one copy of book 1 for user 1 at 1.00 each."""
+    count = len(ids)
+    created = pd.to_datetime(["2026-11-01"] * count)
+    return pd.DataFrame(
+        {
+            "id": ids,
+            "user_id": [1] * count,
+            "book_id": [1] * count,
+            "quantity": [1] * count,
+            "unit_price_cents": [100] * count,
+            "created_at": created,
+            "updated_at": created,
+        }
+    )
+
+
+def test_landed_orders_join_mysql_orders_and_mysql_wins_an_order_id_both_have():
+    mysql = mysql_orders([1, 2])
+    columns = ["order_id", "user_id", "book_id", "quantity", "unit_price_cents", "created_at", "source_file"]
+    rows = [
+        (2, 9, 9, 5, 999, "2026-11-03", "a.csv"),
+        (10, 2, 2, 1, 250, "2026-11-04", "a.csv"),
+        (11, 3, 3, 2, 300, "2026-11-05", "b.csv"),
+        (10, 4, 4, 3, 400, "2026-11-06", "c.csv"),
+    ]
+    landed = pd.DataFrame(rows, columns=columns).assign(created_at=lambda frame: pd.to_datetime(frame["created_at"]))
+
+    combined, counts = with_landed_orders(mysql, landed)
+
+    assert combined[["id", "user_id", "quantity", "unit_price_cents"]].values.tolist() == [
+        [1, 1, 1, 100],
+        [2, 1, 1, 100],
+        [10, 2, 1, 250],
+        [11, 3, 2, 300],
+    ]
+    assert combined["updated_at"].tolist()[2:] == combined["created_at"].tolist()[2:]
+    assert list(combined.columns) == list(mysql.columns)
+    assert counts == {"landed_orders": 2, "landed_conflicts_with_mysql": 1, "landed_repeated_in_files": 1}
+
+
+def test_landed_orders_meet_the_same_cleaning_rules_as_mysql_orders():
+    mysql = mysql_orders([1])
+    landed = pd.DataFrame(
+        {
+            "order_id": [5, 6],
+            "user_id": [1, 404],
+            "book_id": [1, 1],
+            "quantity": [2, 1],
+            "unit_price_cents": [300, 300],
+            "created_at": pd.to_datetime(["2026-11-03", "2026-11-04"]),
+            "source_file": ["a.csv", "a.csv"],
+        }
+    )
+
+    combined, _ = with_landed_orders(mysql, landed)
+    cleaned = clean_orders(combined, pd.Series([1]), pd.Series([1]))
+
+    assert cleaned.frame["id"].tolist() == [1, 5]
+    assert cleaned.dropped["unknown_user"] == 1

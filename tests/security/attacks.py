@@ -1,9 +1,9 @@
 """What the attacks aim at: a schedule an attacker would turn on, read back through the operator entry."""
 
-from support.stack import LOCATION, REPOSITORY, Stack
+from support.stack import LOCATION, REPOSITORY, REPOSITORY_SELECTOR, Stack
 
 TARGET_SCHEDULE = "weekend_processing"
-SCHEDULE_SELECTOR = {"repositoryLocationName": LOCATION, "repositoryName": REPOSITORY, "scheduleName": TARGET_SCHEDULE}
+SCHEDULE_SELECTOR = {**REPOSITORY_SELECTOR, "scheduleName": TARGET_SCHEDULE}
 # The same mutation with its selector written out, as an attacker puts it in a URL or a form.
 START_SCHEDULE_INLINE = (
     "mutation { startSchedule(scheduleSelector: {"

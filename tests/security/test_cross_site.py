@@ -11,12 +11,11 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from security.attacks import START_SCHEDULE_INLINE, TARGET_SCHEDULE, target_status
 from support.stack import Stack, basic_auth, free_port, wait_for
 
-CHROMIUM = os.environ.get("BOOKSHOP_CHROMIUM", "/usr/bin/chromium")
 EVIL = "http://evil.example"
 
 
@@ -100,23 +99,9 @@ def test_a_cross_site_websocket_is_refused_and_the_uis_own_is_upgraded(stack: St
 
 
 # ---- in Chromium: the operator is signed in, and opens a page of another site ----------------
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
-        )
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
-def operator_page(browser: Browser, stack: Stack) -> Iterator[Page]:
-    user, password = stack.operator
-    context = browser.new_context(http_credentials={"username": user, "password": password, "send": "always"})
-    page = context.new_page()
-    yield page
-    context.close()
+def operator_page(signed_in, stack: Stack) -> Page:
+    return signed_in(stack.operator)
 
 
 def test_a_page_of_another_site_cannot_drive_the_ui_while_the_ui_itself_works(stack: Stack, operator_page: Page):

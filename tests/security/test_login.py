@@ -51,6 +51,7 @@ def test_no_password_in_plain_text_in_the_proxy_image_or_its_configuration(stack
     lines = dict(line.split(":", 1) for line in rendered.split())
     assert set(lines) == {stack.operator[0], stack.viewer[0]}
     assert all(hashed.startswith("$2y$") for hashed in lines.values()), "bcrypt hashes"
+    assert all(int(hashed.split("$")[2]) >= 10 for hashed in lines.values()), "at a cost of 10 or more"
     assert stack.operator[1] not in rendered and stack.viewer[1] not in rendered
     inspected = subprocess.run(
         ["docker", "inspect", stack.container_id("proxy")], capture_output=True, text=True, check=True
@@ -156,3 +157,74 @@ def test_a_password_from_a_file(stack: Stack):
     refused = stack.compose("run", "--rm", "--no-deps", "--entrypoint", script, "proxy", env=both, check=False)
     assert refused.returncode != 0
     assert "not both" in refused.stdout + refused.stderr
+
+
+# From inside the stack's network: a client of its own address (the tests' other requests come
+# from the host's), which asks the operator entry for /server_info with each password in turn and
+# prints the status codes. Without a password (None), nothing is counted.
+CLIENT = """
+import base64, http.client, json, sys, time
+user, right = sys.argv[1], sys.argv[2]
+def status(password):
+    connection = http.client.HTTPConnection("proxy", 3000, timeout=30)
+    headers = {"Host": "127.0.0.1:3000"}
+    if password is not None:
+        headers["Authorization"] = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+    connection.request("GET", "/server_info", headers=headers)
+    return connection.getresponse().status
+anonymous = [status(None) for _ in range(15)]
+started = time.monotonic()
+wrong = [status(f"wrong-{n}") for n in range(25)]
+print(json.dumps([anonymous, wrong, time.monotonic() - started, [status(right), status(None)]]))
+"""
+
+
+def test_wrong_passwords_are_answered_429_past_ten_in_a_row_per_client(stack: Stack):
+    user, right = stack.operator
+    output = stack.exec("webhook_receiver", f"python - '{user}' '{right}'", input=CLIENT)
+    anonymous, wrong, seconds, (signed_in, anonymous_again) = json.loads(output)
+    assert anonymous == [401] * 15, "asking without a password is not counted"
+    assert wrong[:11] == [401] * 11, wrong
+    # Past those, one more every 6 seconds is checked (401); every other is 429.
+    assert wrong[11:].count(401) <= seconds // 6 + 1, (wrong, seconds)
+    assert set(wrong[11:]) <= {401, 429} and 429 in wrong, wrong
+    assert (signed_in, anonymous_again) == (200, 401), "the right password still passes"
+    # Another client (the host) is not slowed down.
+    assert stack.http(stack.webserver_port, "/server_info", credentials=(user, "wrong")).status == 401
+    assert stack.http(stack.webserver_port, "/server_info").status == 200
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:{port}", "localhost:{port}", "[::1]:{port}", "LOCALHOST"])
+def test_the_loopback_names_are_answered(stack: Stack, host: str):
+    for port in (stack.webserver_port, stack.readonly_port):
+        assert stack.http(port, "/server_info", headers={"Host": host.format(port=port)}).status == 200
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["attacker.example", "attacker.example:{port}", "127.0.0.1.attacker.example:{port}", "webserver:3000", "proxy"],
+)
+def test_any_other_host_name_gets_421_before_a_password_is_asked(stack: Stack, host: str):
+    """A DNS-rebinding page (attacker.example resolved to 127.0.0.1) is same-origin to the proxy."""
+    for port in (stack.webserver_port, stack.readonly_port):
+        for signed_in in (True, False):
+            answer = stack.http(port, "/server_info", headers={"Host": host.format(port=port)}, signed_in=signed_in)
+            assert answer.status == 421, (port, signed_in, answer.status)
+            assert "WWW-Authenticate" not in answer.headers
+            assert b"dagster" not in answer.body.lower()
+        posted = stack.http(
+            port, "/graphql", method="POST", body=QUERY, headers={**JSON, "Host": host.format(port=port)}
+        )
+        assert posted.status == 421
+
+
+def test_the_operator_names_the_hosts_and_nothing_else_passes(stack: Stack):
+    script = "/docker-entrypoint.d/40-bookshop-credentials.sh 2>&1 && cat /tmp/bookshop/allowed-hosts.conf && nginx -t"
+    run = ["run", "--rm", "--no-deps", "--entrypoint", "sh", "proxy", "-c", script]
+    named = stack.compose(*run, env={**stack.env, "BOOKSHOP_ALLOWED_HOSTS": "Dagster.Example.com, 10.0.0.5 [fd00::1]"})
+    assert '"dagster.example.com" 1;\n"10.0.0.5" 1;\n"[fd00::1]" 1;\n' in named.stdout
+    assert "syntax is ok" in named.stdout + named.stderr
+    for wrong in ("dagster.example.com:3000", "evil;example"):
+        refused = stack.compose(*run, env={**stack.env, "BOOKSHOP_ALLOWED_HOSTS": wrong}, check=False)
+        assert refused.returncode != 0, wrong
+        assert "BOOKSHOP_ALLOWED_HOSTS" in refused.stdout + refused.stderr

@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from bookshop.variables import VARIABLES
-from support.stack import LOCATION, REPOSITORY, Stack, wait_for
+from support.stack import LAUNCH_RUN, LOCATION, REPOSITORY, TERMINATE_RUN, Stack, wait_for
 
 # Tried inside the run's container while it runs.
 PROBE = r"""
@@ -19,26 +18,38 @@ for path in /opt/venv/probe /opt/dagster/probe /etc/probe /probe \
   if (echo x > "$path") 2>/dev/null; then rm -f "$path"; echo "$path written"; else echo "$path refused"; fi
 done
 """
-TERMINATE = """
-mutation($runId: String!) {
-  terminateRun(runId: $runId) {
-    __typename
-    ... on UnauthorizedError { message }
-    ... on TerminateRunFailure { message }
-  }
-}
+# Tried inside the run's container while it runs: a TCP connection to each host:port of argv.
+REACH = """
+import json, socket, sys
+results = {}
+for target in sys.argv[1:]:
+    host, port = target.rsplit(":", 1)
+    try:
+        socket.create_connection((host, int(port)), timeout=3).close()
+        results[target] = "reached"
+    except socket.gaierror:
+        results[target] = "no such name"
+    except OSError:
+        results[target] = "unreachable"
+print(json.dumps(results))
 """
-LAUNCH_WITH_CONFIG = """
-mutation($params: ExecutionParams!) {
-  launchRun(executionParams: $params) {
-    __typename
-    ... on LaunchRunSuccess { run { runId } }
-    ... on RunConfigValidationInvalid { errors { message } }
-    ... on PythonError { message }
-  }
+# What a run needs, and the stack's services it must not reach, by name.
+NEEDED = ("postgres:5432", "mysql:3306")
+NOT_NEEDED = (
+    "webserver:3000", "webserver_readonly:3000", "user_code:4000", "proxy:3000", "proxy:3001",
+    "docker_api_daemon:2375", "docker_api_webserver:2375", "webhook_receiver:8080",
+)  # fmt: skip
+# What a run container gets: Dagster's instance settings, the code location's settings, its job.
+RUN_VARIABLES = {
+    *("DAGSTER_POSTGRES_HOST", "DAGSTER_POSTGRES_PORT", "DAGSTER_POSTGRES_USER", "DAGSTER_POSTGRES_PASSWORD"),
+    *("DAGSTER_POSTGRES_DB", "DAGSTER_MAX_CONCURRENT_RUNS", "DAGSTER_RUN_NETWORK", "DAGSTER_RUN_JOB_NAME"),
+    *("BOOKSHOP_MYSQL_HOST", "BOOKSHOP_MYSQL_PORT", "BOOKSHOP_MYSQL_DATABASE", "BOOKSHOP_MYSQL_USER"),
+    *("BOOKSHOP_MYSQL_PASSWORD", "BOOKSHOP_STORAGE_PATH", "BOOKSHOP_EXPORTS_PATH", "BOOKSHOP_INCOMING_PATH"),
+    *("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL"),
+    *("BOOKSHOP_TIMEZONE", "BOOKSHOP_SCHEDULES_AND_SENSORS_RUNNING", "BOOKSHOP_RETENTION_DAYS"),
+    *("DAILY_REFRESH_SCHEDULE_CRON", "SOURCE_REFRESH_SCHEDULE_CRON", "ANALYTICS_REFRESH_SCHEDULE_CRON"),
+    *("BUSINESS_HOURS_ANALYTICS_CRON", "WEEKEND_PROCESSING_CRON", "RETENTION_SCHEDULE_CRON"),
 }
-"""
-RUN_VARIABLES = {variable.name for variable in VARIABLES if variable.run} | {"DAGSTER_RUN_JOB_NAME"}
 
 
 @dataclass
@@ -46,6 +57,9 @@ class WatchedRun:
     inspected: dict[str, Any]
     image_env: set[str]
     probe: list[str]
+    reach: dict[str, str]
+    # The same services by address (and the host, by the stack network's gateway), as "name:port".
+    addresses: dict[str, str]
     viewer_terminate: dict[str, Any]
     finished: dict[str, Any]
 
@@ -71,14 +85,49 @@ def watched_run(stack: Stack) -> WatchedRun:
     probe = subprocess.run(
         ["docker", "exec", container_id, "sh", "-c", PROBE], capture_output=True, text=True, check=True, timeout=60
     ).stdout.splitlines()
-    terminate = stack.graphql_response(stack.readonly_port, TERMINATE, runId=run_id)["data"]["terminateRun"]
+    # From a container like the run's (its image, network and hardening), which outlives the run.
+    addresses = service_addresses(stack)
+    host = inspected["HostConfig"]
+    reached = subprocess.run(
+        ["docker", "run", "--rm", "-i", "--network", host["NetworkMode"], "--cap-drop", "ALL", "--read-only",
+         "--security-opt", "no-new-privileges:true", inspected["Config"]["Image"],
+         "python", "-", *NEEDED, *NOT_NEEDED, *addresses],
+        input=REACH, capture_output=True, text=True, check=True, timeout=180,
+    ).stdout  # fmt: skip
+    terminate = stack.graphql_response(stack.readonly_port, TERMINATE_RUN, runId=run_id)["data"]["terminateRun"]
     image = json.loads(
         subprocess.run(
             ["docker", "image", "inspect", inspected["Config"]["Image"]], capture_output=True, check=True
         ).stdout
     )[0]
     image_env = {entry.split("=", 1)[0] for entry in image["Config"]["Env"]}
-    return WatchedRun(inspected, image_env, probe, terminate, stack.wait_until_finished(run_id))
+    return WatchedRun(
+        inspected, image_env, probe, json.loads(reached), addresses, terminate, stack.wait_until_finished(run_id)
+    )
+
+
+def service_addresses(stack: Stack) -> dict[str, str]:
+    """Each service's address on the stack's default network (and its gateway, the host), by "ip:port"."""
+    ports = {"webserver": 3000, "user_code": 4000, "proxy": 3000, "webhook_receiver": 8080}
+    addresses = {}
+    for service, port in ports.items():
+        inspected = subprocess.run(
+            ["docker", "inspect", "--format", "{{json .NetworkSettings.Networks}}", stack.container_id(service)],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        default = json.loads(inspected)[f"{stack.project}_default"]
+        addresses[f"{default['IPAddress']}:{port}"] = service
+    addresses[f"{default['Gateway']}:{stack.webserver_port}"] = "the host"
+    return addresses
+
+
+def test_a_run_container_reaches_the_databases_and_nothing_else(stack: Stack, watched_run: WatchedRun):
+    assert list(watched_run.inspected["NetworkSettings"]["Networks"]) == [f"{stack.project}_runs"]
+    assert {target: watched_run.reach[target] for target in NEEDED} == dict.fromkeys(NEEDED, "reached")
+    assert {target: watched_run.reach[target] for target in NOT_NEEDED} == dict.fromkeys(NOT_NEEDED, "no such name")
+    by_address = {f"{watched_run.addresses[target]} at {target}": watched_run.reach[target]
+                  for target in watched_run.addresses}  # fmt: skip
+    assert by_address == dict.fromkeys(by_address, "unreachable")
 
 
 def test_a_run_container_has_no_capabilities(watched_run: WatchedRun):
@@ -133,7 +182,7 @@ def test_an_order_file_outside_the_incoming_folder_is_refused_and_nothing_moves(
     before = stack.exec("user_code", "find /data/incoming -type f | sort")
     selector = {"repositoryLocationName": LOCATION, "repositoryName": REPOSITORY, "jobName": "ingest_order_file"}
     config = {"ops": {"load_order_file": {"config": {"file_name": "../exports/user_stats.csv"}}}}
-    answer = stack.graphql(LAUNCH_WITH_CONFIG, params={"selector": selector, "runConfigData": config})["launchRun"]
+    answer = stack.graphql(LAUNCH_RUN, params={"selector": selector, "runConfigData": config})["launchRun"]
     if answer["__typename"] == "LaunchRunSuccess":
         assert stack.wait_until_finished(answer["run"]["runId"])["status"] == "FAILURE"
     else:

@@ -3,16 +3,12 @@
 The viewer entry's disabled re-execution of a run is tried in Chromium by tests/e2e/test_browser.py.
 """
 
-import os
-from collections.abc import Iterator
-
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from security.attacks import SCHEDULE_SELECTOR, TARGET_SCHEDULE, target_status
-from support.stack import LOCATION, REPOSITORY, START_SCHEDULE, START_SENSOR, Stack
+from support.stack import REPOSITORY_SELECTOR, START_SCHEDULE, START_SENSOR, Stack
 
-CHROMIUM = os.environ.get("BOOKSHOP_CHROMIUM", "/usr/bin/chromium")
 WIPE = """
 mutation($ranges: [PartitionsByAssetSelector!]!) {
   wipeAssets(assetPartitionRanges: $ranges) { __typename }
@@ -23,7 +19,6 @@ query($selector: RepositorySelector!) {
   repositoryOrError(repositorySelector: $selector) { ... on Repository { sensors { name sensorState { status } } } }
 }
 """
-REPOSITORY_SELECTOR = {"repositoryLocationName": LOCATION, "repositoryName": REPOSITORY}
 
 
 def sensor_states(stack: Stack) -> dict[str, str]:
@@ -52,26 +47,9 @@ def test_a_viewer_cannot_launch_toggle_or_wipe_through_graphql(stack: Stack):
     assert wiped["__typename"] == "UnauthorizedError"
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"]
-        )
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
-def viewer_page(browser: Browser, stack: Stack) -> Iterator[Page]:
-    user, password = stack.viewer
-    context = browser.new_context(
-        viewport={"width": 1400, "height": 900},
-        http_credentials={"username": user, "password": password, "send": "always"},
-    )
-    page = context.new_page()
-    yield page
-    context.close()
+def viewer_page(signed_in, stack: Stack) -> Page:
+    return signed_in(stack.viewer)
 
 
 def test_a_viewers_ui_controls_do_not_launch_or_toggle(stack: Stack, viewer_page: Page):
@@ -85,6 +63,6 @@ def test_a_viewers_ui_controls_do_not_launch_or_toggle(stack: Stack, viewer_page
     toggle = row.get_by_role("checkbox").nth(1)
     expect(toggle).to_be_disabled(timeout=60_000)
     toggle.locator("xpath=..").click(force=True)
-    expect(toggle).not_to_be_checked()
+    expect(toggle).not_to_be_checked(timeout=60_000)
 
     assert target_status(stack) == "STOPPED"

@@ -1,8 +1,13 @@
 """The pipeline's headline figures computed a second, independent way: in SQL, on the source tables."""
 
+import csv
+import io
+from collections.abc import Callable
 from decimal import Decimal
 
-from sqlalchemy import Engine, text
+from sqlalchemy import URL, Engine, create_engine, text
+
+from support.stack import Stack
 
 # The cleaning rules restated in SQL: a valid email, normalised; the oldest user of each email.
 CLEAN_USERS = """
@@ -39,3 +44,33 @@ def shop_figures(engine: Engine) -> dict[str, object]:
             ),
             "total_revenue": Decimal(one(f"SELECT SUM(quantity * unit_price) FROM ({CLEAN_ORDERS}) c")[0]),
         }
+
+
+def reader_engine(stack: Stack) -> Engine:
+    """A running stack's MySQL (its test port), as the pipeline's SELECT-only account."""
+    host, port = stack.mysql_address()
+    return create_engine(
+        URL.create("mysql+pymysql", "bookshop_reader", stack.env["MYSQL_READER_PASSWORD"], host, port, "shop")
+    )
+
+
+def stack_figures(stack: Stack) -> dict[str, object]:
+    """The figures from a running stack's MySQL."""
+    engine = reader_engine(stack)
+    try:
+        return shop_figures(engine)
+    finally:
+        engine.dispose()
+
+
+def assert_exports_hold_the_figures(read_export: Callable[[str], str], figures: dict[str, object]) -> None:
+    """The two CSV exports, read by name (`top_authors.csv`), against the figures SQL computes."""
+    top_authors = list(csv.DictReader(io.StringIO(read_export("top_authors.csv"))))
+    user_stats = {row["user_id"]: row for row in csv.DictReader(io.StringIO(read_export("user_stats.csv")))}
+
+    assert top_authors[0]["rank"] == "1"
+    assert int(top_authors[0]["author_id"]) == figures["top_author_id"]
+    assert Decimal(top_authors[0]["revenue"]) == figures["top_author_revenue"]
+    assert sum(Decimal(row["revenue"]) for row in top_authors) == figures["total_revenue"]
+    assert Decimal(user_stats["1"]["spend"]) == figures["user_1_spend"]
+    assert len(user_stats) == figures["users_cleaned"]

@@ -3,14 +3,16 @@
 `started_stack(name)` builds the images and brings the whole deployment up under a compose project
 of its own: `docker-compose.yml` exactly as users run it, plus `compose.test.yml` (MySQL on an
 ephemeral loopback port for the SQL cross-check, and a webhook receiver for failure alerts).
-Settings that differ from the defaults: random passwords (proving they flow from the environment),
-free ports for both entries of the login proxy, the daily refresh schedule retimed to every
+Settings that differ from the defaults: the operator's password (proving it flows from the
+environment), free ports for both entries of the login proxy, the daily refresh schedule retimed to every
 minute, alerts POSTed to the receiver. Each test suite that needs a stack (e2e, faults, security)
 starts its own.
 
 Everything goes through the login proxy, as people do: the operator entry (webserver_port) as
 the operator, whose password the test sets; the viewer entry (readonly_port) as the viewer, whose
 password the proxy generates on its first start and the harness reads as the operator guide says.
+The database passwords are generated too: once the stack is up, `env` holds them under the names
+of the variables that could have set them (MYSQL_READER_PASSWORD, ...).
 """
 
 import base64
@@ -38,70 +40,68 @@ HERE = Path(__file__).resolve().parent
 IMAGE_TAG = os.environ.get("BOOKSHOP_TEST_IMAGE_TAG", "test")
 SERVICES = (
     "mysql", "postgres", "user_code", "webserver", "webserver_readonly", "daemon",
-    "proxy", "docker_api_daemon", "docker_api_webserver",
+    "proxy", "docker_api_daemon", "docker_api_webserver", "exporter", "prometheus", "alertmanager",
 )  # fmt: skip
 OPERATOR_USER = "operator"
 VIEWER_USER = "viewer"
 GENERATED_PASSWORD = "/var/lib/bookshop-proxy/{role}.password"
+# Each database password's variable and its file on the password volumes (docker/passwords.sh),
+# all of which the postgres service mounts.
+DATABASE_PASSWORDS = {
+    "POSTGRES_ADMIN_PASSWORD": "/run/bookshop-passwords/admin/postgres",
+    "MYSQL_ROOT_PASSWORD": "/run/bookshop-passwords/admin/mysql_root",
+    "DAGSTER_POSTGRES_PASSWORD": "/run/bookshop-passwords/dagster/postgres",
+    "MYSQL_READER_PASSWORD": "/run/bookshop-passwords/dagster/mysql_reader",
+    "DAGSTER_POSTGRES_VIEWER_PASSWORD": "/run/bookshop-passwords/viewer/postgres",
+}
 LOCATION = "bookshop"
 REPOSITORY = "__repository__"
+REPOSITORY_SELECTOR = {"repositoryLocationName": LOCATION, "repositoryName": REPOSITORY}
 # The failure sensor POSTs here: the receiver of compose.test.yml, on the stack's own network.
 WEBHOOK_URL = "http://webhook_receiver:8080/alerts"
 TIMINGS: dict[str, float] = {}
 FINISHED = {"SUCCESS", "FAILURE", "CANCELED"}
 
+
+def mutation(signature: str, call: str, *answers: str) -> str:
+    """A GraphQL mutation asking for its answer's type name and, for each possible answer, its fields."""
+    fragments = " ".join(f"... on {answer}" for answer in answers)
+    return f"mutation({signature}) {{ {call} {{ __typename {fragments} }} }}"
+
+
+# A refusal (the read-only webserver) or an error, with the message that says why.
+REFUSED = ("UnauthorizedError { message }", "PythonError { message }")
 # The switches of schedules and sensors, as the UI flips them.
-START_SCHEDULE = """
-mutation($selector: ScheduleSelector!) {
-  startSchedule(scheduleSelector: $selector) {
-    __typename
-    ... on ScheduleStateResult { scheduleState { id status } }
-    ... on UnauthorizedError { message }
-    ... on PythonError { message }
-  }
-}
-"""
-STOP_SCHEDULE = """
-mutation($id: String!) {
-  stopRunningSchedule(id: $id) {
-    __typename
-    ... on ScheduleStateResult { scheduleState { status } }
-    ... on UnauthorizedError { message }
-    ... on PythonError { message }
-  }
-}
-"""
-START_SENSOR = """
-mutation($selector: SensorSelector!) {
-  startSensor(sensorSelector: $selector) {
-    __typename
-    ... on Sensor { sensorState { id status } }
-    ... on UnauthorizedError { message }
-    ... on PythonError { message }
-  }
-}
-"""
-STOP_SENSOR = """
-mutation($id: String!) {
-  stopSensor(id: $id) {
-    __typename
-    ... on StopSensorMutationResult { instigationState { status } }
-    ... on UnauthorizedError { message }
-    ... on PythonError { message }
-  }
-}
-"""
-LAUNCH_RUN = """
-mutation($params: ExecutionParams!) {
-  launchRun(executionParams: $params) {
-    __typename
-    ... on LaunchRunSuccess { run { runId } }
-    ... on UnauthorizedError { message }
-    ... on PythonError { message }
-    ... on RunConfigValidationInvalid { errors { message } }
-  }
-}
-"""
+START_SCHEDULE = mutation(
+    "$selector: ScheduleSelector!",
+    "startSchedule(scheduleSelector: $selector)",
+    "ScheduleStateResult { scheduleState { id status } }",
+    *REFUSED,
+)
+STOP_SCHEDULE = mutation(
+    "$id: String!", "stopRunningSchedule(id: $id)", "ScheduleStateResult { scheduleState { status } }", *REFUSED
+)
+START_SENSOR = mutation(
+    "$selector: SensorSelector!",
+    "startSensor(sensorSelector: $selector)",
+    "Sensor { sensorState { id status } }",
+    *REFUSED,
+)
+STOP_SENSOR = mutation(
+    "$id: String!", "stopSensor(id: $id)", "StopSensorMutationResult { instigationState { status } }", *REFUSED
+)
+# Each kind's start (by name) and stop (by state id).
+SWITCHES = {"schedule": (START_SCHEDULE, STOP_SCHEDULE), "sensor": (START_SENSOR, STOP_SENSOR)}
+LAUNCH_RUN = mutation(
+    "$params: ExecutionParams!",
+    "launchRun(executionParams: $params)",
+    "LaunchRunSuccess { run { runId } }",
+    "RunConfigValidationInvalid { errors { message } }",
+    *REFUSED,
+)
+TERMINATE_RUN = mutation(
+    "$runId: String!", "terminateRun(runId: $runId)", "TerminateRunFailure { message }", "UnauthorizedError { message }"
+)
 LOCATION_STATUS = """
 query { workspaceOrError { ... on Workspace { locationEntries { name loadStatus
   locationOrLoadError { __typename } } } } }
@@ -184,6 +184,9 @@ class Stack:
         self.compose("up", "--detach", "--wait", "--wait-timeout", "300")
         generated = self.exec("proxy", f"cat {GENERATED_PASSWORD.format(role='viewer')}").strip()
         self.viewer = (self.viewer[0], generated)
+        files = " ".join(DATABASE_PASSWORDS.values())
+        kept = self.exec("postgres", f"for file in {files}; do cat $file; echo; done").splitlines()
+        self.env.update(zip(DATABASE_PASSWORDS, kept, strict=True))
 
     def down(self, keep_volumes: bool = False) -> None:
         """Remove the project's containers (run containers too), and its volumes unless kept."""
@@ -200,10 +203,18 @@ class Stack:
     def container_id(self, service: str) -> str:
         return self.compose("ps", "--quiet", service).stdout.strip()
 
-    def alerts(self) -> list[dict[str, Any]]:
+    def posts(self) -> list[dict[str, Any]]:
         """Every JSON body the webhook receiver of compose.test.yml has been POSTed, in order."""
         lines = self.exec("webhook_receiver", "cat /tmp/alerts.jsonl 2>/dev/null || true").splitlines()
         return [json.loads(line) for line in lines if line.strip()]
+
+    def alerts(self) -> list[dict[str, Any]]:
+        """The run-failure alerts the webhook received, in order."""
+        return [body for body in self.posts() if "run_id" in body]
+
+    def alertmanager_notifications(self) -> list[dict[str, Any]]:
+        """Alertmanager's notifications the webhook received (firing and resolved), in order."""
+        return [body for body in self.posts() if "alerts" in body and "groupKey" in body]
 
     def mysql_address(self) -> tuple[str, int]:
         host, port = self.compose("port", "mysql", "3306").stdout.strip().rsplit(":", 1)
@@ -315,7 +326,7 @@ class Stack:
     def remove_run_containers(self) -> None:
         """Run containers are not compose services: a leftover one would keep the network alive."""
         listed = subprocess.run(
-            ["docker", "ps", "--all", "--quiet", "--filter", f"network={self.project}_default"],
+            ["docker", "ps", "--all", "--quiet", "--filter", f"network={self.project}_runs"],
             capture_output=True, text=True, check=False,
         )  # fmt: skip
         ids = [line for line in listed.stdout.split() if line]
@@ -324,7 +335,7 @@ class Stack:
 
 
 def new_stack(suite: str) -> Stack:
-    """A stack not yet built or started: its own project name, free ports, random passwords."""
+    """A stack not yet built or started: its own project name, free ports, an operator's password."""
     docker = subprocess.run(["docker", "info", "--format", "{{.ServerVersion}}"], capture_output=True, text=True)
     assert docker.returncode == 0, f"the {suite} tests need a running Docker engine:\n{docker.stderr}"
     env_file = Path(tempfile.mkdtemp(prefix=f"bookshop-{suite}-")) / "test.env"
@@ -338,12 +349,7 @@ def new_stack(suite: str) -> Stack:
         "DAGSTER_WEBSERVER_READONLY_PORT": str(readonly_port),
         "DAGSTER_WEBSERVER_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "BOOKSHOP_ALERT_WEBHOOK_URL": WEBHOOK_URL,
-        "DAGSTER_POSTGRES_PASSWORD": f"pg-{secrets.token_hex(8)}",
-        "DAGSTER_POSTGRES_VIEWER_PASSWORD": f"pg-viewer-{secrets.token_hex(8)}",
-        "POSTGRES_ADMIN_PASSWORD": f"pg-admin-{secrets.token_hex(8)}",
         "BOOKSHOP_OPERATOR_PASSWORD": f"operator-{secrets.token_hex(8)}",
-        "MYSQL_ROOT_PASSWORD": f"root-{secrets.token_hex(8)}",
-        "MYSQL_READER_PASSWORD": f"reader-{secrets.token_hex(8)}",
         "DAILY_REFRESH_SCHEDULE_CRON": "* * * * *",
         "BOOKSHOP_SCHEDULES_AND_SENSORS_RUNNING": "false",
     }
@@ -353,13 +359,15 @@ def new_stack(suite: str) -> Stack:
 
 
 @contextlib.contextmanager
-def started_stack(suite: str) -> Iterator[Stack]:
-    """Build the images, bring every service up healthy; remove everything at the end."""
+def started_stack(suite: str, settings: dict[str, str] | None = None) -> Iterator[Stack]:
+    """Build the images, bring every service up healthy (with `settings` over the test
+    environment's); remove everything at the end."""
     stack = new_stack(suite)
     try:
         started = time.monotonic()
         stack.build()
         TIMINGS[f"{suite}: build images"] = time.monotonic() - started
+        stack.env.update(settings or {})
         started = time.monotonic()
         stack.up()
         TIMINGS[f"{suite}: up until all healthy"] = time.monotonic() - started

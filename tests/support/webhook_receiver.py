@@ -1,4 +1,8 @@
-"""A webhook receiver on loopback that records every JSON POST it gets and answers `status`."""
+"""A webhook receiver that records every JSON POST it gets and answers `status`.
+
+The unit tests start it on loopback; the test stack runs this file as its `webhook_receiver`
+service (compose.test.yml), which writes each body as one line of a file the tests read.
+"""
 
 import json
 import threading
@@ -6,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 
 @dataclass
@@ -18,7 +23,8 @@ class Receiver:
 
 
 @contextmanager
-def webhook_receiver(host: str = "127.0.0.1") -> Iterator[Receiver]:
+def webhook_receiver(host: str = "127.0.0.1", port: int = 0, log: Path | None = None) -> Iterator[Receiver]:
+    """Serves until the block ends; with `log`, each JSON body is also appended to it as a line."""
     receiver = Receiver()
 
     class Handler(BaseHTTPRequestHandler):
@@ -27,6 +33,9 @@ def webhook_receiver(host: str = "127.0.0.1") -> Iterator[Receiver]:
             status = receiver.status
             receiver.received.append(body)
             receiver.keys.append(self.headers.get("Idempotency-Key"))
+            if log is not None:
+                with log.open("a") as lines:
+                    lines.write(json.dumps(body) + "\n")
             if 200 <= status < 300:
                 receiver.accepted.append(body)
             self.send_response(status)
@@ -35,7 +44,7 @@ def webhook_receiver(host: str = "127.0.0.1") -> Iterator[Receiver]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer((host, 0), Handler)
+    server = ThreadingHTTPServer((host, port), Handler)
     receiver.url = f"http://{host}:{server.server_port}/alerts"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -44,3 +53,8 @@ def webhook_receiver(host: str = "127.0.0.1") -> Iterator[Receiver]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+if __name__ == "__main__":
+    with webhook_receiver("0.0.0.0", 8080, log=Path("/tmp/alerts.jsonl")):
+        threading.Event().wait()

@@ -35,8 +35,20 @@ class AssetGroup:
 
         return decorate
 
+    def spec(self, key: str, description: str, **attributes: Any) -> dg.AssetSpec:
+        """An asset that an op job's runs report as materialized, with this group's name, kinds and owners."""
+        return dg.AssetSpec(
+            key,
+            group_name=self.name,
+            kinds=set(self.kinds),
+            owners=list(self.owners),
+            description=description,
+            **attributes,
+        )
+
 
 SOURCES = AssetGroup("sources", frozenset({"mysql", "pandas"}))
+INCOMING = AssetGroup("incoming", frozenset({"csv", "parquet"}))
 TRANSFORMS = AssetGroup("transforms", frozenset({"pandas", "parquet"}))
 ANALYTICS = AssetGroup("analytics", frozenset({"pandas", "parquet"}))
 EXPORTS = AssetGroup("exports", frozenset({"csv"}))

@@ -10,11 +10,16 @@ A claim is one `rename` within the folder: atomic, so of two runs asked for the 
 one gets it, and a writer still appending to a file it renamed into place is not possible (writers
 deliver under a hidden name, then rename). A run that dies leaves its claim folder behind; the
 next run adopts the files of claim folders whose run has finished, by renaming them again.
+Every move is a rename, never a hard link: it needs write access to the folders only, so files
+owned by root or by any other account move like the pipeline's own.
+
+Landed orders (LandedOrders) live under the storage root, beside the assets' Parquet files.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import stat
 from collections.abc import Callable, Mapping
@@ -22,11 +27,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
+import pandas as pd
+from upath import UPath
 
 from bookshop.logic.order_files import InvalidOrderFile
 from bookshop.settings import SettingsError
 from bookshop.storage.atomic import fsync_folder, write_atomically
-from bookshop.storage.landed_orders import LandedOrders
 
 CLAIMED, PROCESSED, REJECTED = "claimed", "processed", "rejected"
 REASON_SUFFIX = ".reason.txt"
@@ -104,10 +110,12 @@ def _positive_int(env: Mapping[str, str], variable: str, default: int) -> int:
 
 
 def move_without_overwriting(path: Path, folder: Path, tag: str) -> Path:
-    """Move a file (or whatever the entry is) into `folder`; a name already there is kept, the new one tagged.
+    """Move an entry into `folder` by rename; a name already there is kept, the new one tagged.
 
-    Files and links are moved by link-then-unlink, which fails instead of replacing when the name
-    is taken, so two runs moving the same name at once both keep theirs.
+    The new name is first reserved by creating it exclusively (an empty file, or an empty folder
+    for a folder), then the entry is renamed over the reservation. A rename needs only write
+    access to the two folders, never ownership of the file, so files of any owner move; and two
+    runs moving the same name at once each reserve a name of their own.
     """
     folder.mkdir(parents=True, exist_ok=True)
     stem, suffix = (path.name[: -len(path.suffix)], path.suffix) if path.suffix else (path.name, "")
@@ -117,14 +125,19 @@ def move_without_overwriting(path: Path, folder: Path, tag: str) -> Path:
         target = folder / name
         try:
             if is_folder:
-                if os.path.lexists(target):
-                    continue
-                os.rename(path, target)
+                target.mkdir()
             else:
-                os.link(path, target, follow_symlinks=False)
-                os.unlink(path)
+                os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
         except FileExistsError:
             continue
+        try:
+            os.rename(path, target)
+        except BaseException:
+            if is_folder:
+                target.rmdir()
+            else:
+                target.unlink()
+            raise
         fsync_folder(folder)
         return target
     raise FileExistsError(f"{folder}: no free name for {path.name}")
@@ -147,6 +160,67 @@ def read_regular_file(path: Path, limit: int) -> bytes:
         if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
             raise InvalidOrderFile(f"{path.name}: not a regular file")
         return file.read(limit + 1)
+
+
+LANDED_FOLDER = "incoming_orders"
+# The columns of a landed file: a validated order file's, and the name of the file it came from.
+LANDED_DTYPES = {
+    "order_id": "int64",
+    "user_id": "int64",
+    "book_id": "int64",
+    "quantity": "int64",
+    "unit_price_cents": "int64",
+    "created_at": "datetime64[ns]",
+    "source_file": "object",
+}
+
+
+def content_hash(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+@dataclass(frozen=True)
+class Landing:
+    path: UPath
+    new: bool  # False: the same content was landed before, and nothing was written
+
+
+@dataclass(frozen=True)
+class LandedOrders:
+    """Orders loaded from dropped files: one Parquet file per distinct file content, named by its sha256.
+
+    The name is the key that makes landing idempotent: a retry after a crash, or the same file
+    dropped again, finds its Parquet file already there and lands nothing. Each file is written
+    whole or not at all (storage/atomic.py), so a crash never leaves a half file under the name.
+    """
+
+    folder: UPath
+
+    @classmethod
+    def under(cls, storage_root: str) -> LandedOrders:
+        return cls(UPath(storage_root) / LANDED_FOLDER)
+
+    def path_for(self, digest: str) -> UPath:
+        return self.folder / f"{digest}.parquet"
+
+    def land(self, orders: pd.DataFrame, digest: str) -> Landing:
+        """Write the orders of the file whose content hashes to `digest`, unless they are landed already."""
+        target = self.path_for(digest)
+        if target.exists():
+            return Landing(target, new=False)
+        write_atomically(target, lambda file: orders.to_parquet(file, index=False))
+        return Landing(target, new=True)
+
+    def read_all(self) -> pd.DataFrame:
+        """Every landed order: the files in the order of their names (their sha256), each file's rows in order."""
+        paths = sorted(self.folder.glob("*.parquet"), key=lambda path: path.name) if self.folder.exists() else []
+        frames = []
+        for path in paths:
+            with path.open("rb") as file:
+                frames.append(pd.read_parquet(file, columns=list(LANDED_DTYPES)))
+        if not frames:
+            return pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in LANDED_DTYPES.items()})
+        return pd.concat(frames, ignore_index=True)
 
 
 class IncomingOrderFiles(dg.ConfigurableResource):
@@ -269,6 +343,16 @@ class IncomingOrderFiles(dg.ConfigurableResource):
         moved = move_without_overwriting(path, self.directory / REJECTED, run_id[:8])
         self._write_reason(moved, reason)
         return moved
+
+    def write_claim_failure(self, name: str, reason: str) -> Path | None:
+        """Record why a file that stays in the folder (it cannot be claimed) is not loaded; None if that fails too."""
+        target = self.directory / REJECTED / (name + REASON_SUFFIX)
+        try:
+            target.parent.mkdir(exist_ok=True)
+            write_atomically(target, lambda file: file.write(f"{reason}\n".encode()))
+        except OSError:
+            return None
+        return target
 
     @staticmethod
     def _write_reason(moved: Path, reason: str) -> None:

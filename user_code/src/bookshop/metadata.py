@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import dagster as dg
-
-if TYPE_CHECKING:
-    import pandas as pd
+import pandas as pd
 
 PREVIEW_ROWS = 5
 

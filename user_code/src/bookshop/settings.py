@@ -1,7 +1,10 @@
 """Deployment settings read from the environment when the definitions load.
 
-Each setting is named by its environment variable; a bad value fails the load with a message
-that names the variable, so a typo in `.env` is found at start-up, not at 2 AM.
+Each setting is named by its environment variable, and its default is written here (a schedule's
+cron beside its schedule) and nowhere else: docker-compose.yml and the Helm settings pass a
+variable on only when the operator sets it, and an empty value means the default. A bad value
+fails the load with a message that names the variable, so a typo in `.env` is found at start-up,
+not at 2 AM.
 """
 
 from collections.abc import Mapping
@@ -9,6 +12,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 TIMEZONE_VARIABLE = "BOOKSHOP_TIMEZONE"
 START_RUNNING_VARIABLE = "BOOKSHOP_SCHEDULES_AND_SENSORS_RUNNING"
+RETENTION_DAYS_VARIABLE = "BOOKSHOP_RETENTION_DAYS"
+
+DEFAULT_TIMEZONE = "UTC"
+DEFAULT_RETENTION_DAYS = 90
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
@@ -28,7 +35,7 @@ def schedule_cron(env: Mapping[str, str], schedule_name: str, default: str) -> s
 
 
 def timezone(env: Mapping[str, str]) -> str:
-    name = env.get(TIMEZONE_VARIABLE, "").strip() or "UTC"
+    name = env.get(TIMEZONE_VARIABLE, "").strip() or DEFAULT_TIMEZONE
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as error:
@@ -45,3 +52,13 @@ def start_running(env: Mapping[str, str]) -> bool:
     if value in _FALSE:
         return False
     raise SettingsError(f"{START_RUNNING_VARIABLE}={value!r} must be true or false")
+
+
+def retention_days(env: Mapping[str, str]) -> int:
+    """Days of history the retention job keeps; 0 keeps everything."""
+    value = env.get(RETENTION_DAYS_VARIABLE, "").strip()
+    if not value:
+        return DEFAULT_RETENTION_DAYS
+    if not value.isdigit():
+        raise SettingsError(f"{RETENTION_DAYS_VARIABLE}={value!r} must be a whole number of days (0: keep everything)")
+    return int(value)

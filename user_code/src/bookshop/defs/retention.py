@@ -19,6 +19,7 @@ def prune_old_history(context: dg.OpExecutionContext, retention: Retention) -> N
     runs = prune_runs(context.instance, cutoff)
     files = {folder.name: prune_files(folder, cutoff) for folder in retention.folders()}
     context.log.info(f"Older than {cutoff:%Y-%m-%d %H:%M} UTC: deleted {runs} runs and files {files}.")
+    context.log.info("Landed orders (<storage>/incoming_orders/) are all kept: orders_cleaned reads them.")
 
 
 @dg.job(description="Prunes runs, their logs and handled order files older than BOOKSHOP_RETENTION_DAYS.")
@@ -41,8 +42,6 @@ def housekeeping() -> dg.Definitions:
         jobs=[retention],
         schedules=[build_schedule(RETENTION_SCHEDULE, cron, settings.timezone(env), status)],
         resources={
-            "retention": Retention(
-                days=dg.EnvVar.int("BOOKSHOP_RETENTION_DAYS"), incoming_path=dg.EnvVar("BOOKSHOP_INCOMING_PATH")
-            )
+            "retention": Retention(days=settings.retention_days(env), incoming_path=dg.EnvVar("BOOKSHOP_INCOMING_PATH"))
         },
     )

@@ -46,6 +46,19 @@ SCHEDULE_DEFAULTS = (
 )
 
 
+def never_materialized_upstream(
+    instance: dg.DagsterInstance, repository: dg.RepositoryDefinition, selection: dg.AssetSelection
+) -> list[dg.AssetKey]:
+    """The assets a run of `selection` reads but does not write that were never materialized.
+
+    Assets that no job can materialize (incoming_orders: only files land it) are never missing.
+    """
+    assets = repository.assets_defs_by_key
+    read = (selection.upstream(depth=1) - selection).resolve(repository.asset_graph)
+    executable = [key for key in read if assets[key].is_executable]
+    return sorted(key for key in executable if instance.get_latest_materialization_event(key) is None)
+
+
 def build_schedule(
     defaults: ScheduleDefaults, cron: str, timezone: str, status: dg.DefaultScheduleStatus
 ) -> dg.ScheduleDefinition:
@@ -53,14 +66,25 @@ def build_schedule(
 
     This skip is the one thing that keeps scheduled runs from piling up: it looks at the job, so it
     also covers two schedules of the same job and runs started by hand, and the tick says why.
+    A job whose input assets were never materialized (a young install) skips too, saying which,
+    instead of failing and alerting.
     """
     job_name = defaults.job.name
+    selection = getattr(defaults.job, "selection", None)
 
     def request_unless_busy(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
         busy = context.instance.get_runs(filters=dg.RunsFilter(job_name=job_name, statuses=ACTIVE_STATUSES), limit=1)
         if busy:
             return dg.SkipReason(
                 f"{job_name} still has run {busy[0].run_id} {busy[0].status.value}; skipped so runs do not pile up."
+            )
+        # Only asset jobs have a selection; the retention job reads no asset.
+        missing = never_materialized_upstream(context.instance, context.repository_def, selection) if selection else []
+        if missing:
+            names = ", ".join(key.to_user_string() for key in missing)
+            return dg.SkipReason(
+                f"{job_name} reads {names}, never materialized yet; skipped until a run of daily_refresh "
+                "(or of the job that writes them) has materialized them."
             )
         return dg.RunRequest()
 
@@ -76,7 +100,7 @@ def build_schedule(
         )
     except dg.DagsterInvalidDefinitionError as error:
         raise settings.SettingsError(
-            f"{settings.cron_variable(defaults.name)}={cron!r} is not a valid cron expression (e.g. '0 2 * * *')"
+            f"{settings.cron_variable(defaults.name)}={cron!r} is not a valid cron expression (e.g. '30 1 * * *')"
         ) from error
 
 

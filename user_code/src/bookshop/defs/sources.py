@@ -3,10 +3,10 @@
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
+import pandas as pd
 from pydantic import Field
 
 from bookshop.asset_groups import SOURCES
-from bookshop.dataframe import DataFrame
 from bookshop.metadata import frame_output
 from bookshop.mysql import MySQLResource
 from bookshop.storage.snapshot_table import Manifest, SnapshotTables, TableRefresh
@@ -22,19 +22,19 @@ ORDERS_SILENCE_LIMIT = timedelta(hours=24)
 
 
 @SOURCES.asset(automation_condition=KEEP_FRESH)
-def mysql_users(mysql: MySQLResource) -> dg.Output[DataFrame]:
+def mysql_users(mysql: MySQLResource) -> dg.Output[pd.DataFrame]:
     """Users as stored in MySQL, dirty rows included."""
     return frame_output(mysql.read_table("SELECT id, email, full_name, created_at, updated_at FROM users"))
 
 
 @SOURCES.asset(automation_condition=KEEP_FRESH)
-def mysql_authors(mysql: MySQLResource) -> dg.Output[DataFrame]:
+def mysql_authors(mysql: MySQLResource) -> dg.Output[pd.DataFrame]:
     """Authors as stored in MySQL."""
     return frame_output(mysql.read_table("SELECT id, name, country, created_at, updated_at FROM authors"))
 
 
 @SOURCES.asset(automation_condition=KEEP_FRESH)
-def mysql_books(mysql: MySQLResource) -> dg.Output[DataFrame]:
+def mysql_books(mysql: MySQLResource) -> dg.Output[pd.DataFrame]:
     """Books as stored in MySQL, list price in integer cents."""
     return frame_output(
         mysql.read_table(
@@ -54,7 +54,7 @@ class OrdersRefresh(dg.Config):
     )
 
 
-def newest_update(orders: DataFrame, previous: str | None = None) -> str | None:
+def newest_update(orders: pd.DataFrame, previous: str | None = None) -> str | None:
     """The high-watermark after a read: the newest updated_at read, or the previous one if nothing was."""
     return str(orders["updated_at"].max()) if not orders.empty else previous
 

@@ -6,10 +6,7 @@ copies the whole frame, so millions of orders cost little more memory than those
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import pandas as pd
+import pandas as pd
 
 # The order columns each figure reads: its asset loads only these.
 USER_STATS_COLUMNS = ["user_id", "quantity", "unit_price_cents", "created_at"]
@@ -23,8 +20,6 @@ def order_revenue_cents(orders: pd.DataFrame) -> pd.Series:
 
 def user_stats(users: pd.DataFrame, orders: pd.DataFrame) -> pd.DataFrame:
     """One row per user: order count, spend, first and last order (users without orders included)."""
-    import pandas as pd
-
     by_user = orders["user_id"]
     per_user = pd.DataFrame(
         {
@@ -42,8 +37,6 @@ def user_stats(users: pd.DataFrame, orders: pd.DataFrame) -> pd.DataFrame:
 
 def top_authors(orders: pd.DataFrame, books: pd.DataFrame, authors: pd.DataFrame) -> pd.DataFrame:
     """Authors ranked by revenue, highest first (ties broken by author id); orders of unknown books left out."""
-    import pandas as pd
-
     author_of_book = pd.Series(books["author_id"].to_numpy(), index=books["id"].to_numpy())
     by_author = orders["book_id"].map(author_of_book).rename("author_id")
     revenue = pd.DataFrame(
@@ -64,8 +57,6 @@ def top_authors(orders: pd.DataFrame, books: pd.DataFrame, authors: pd.DataFrame
 
 def daily_revenue(orders: pd.DataFrame) -> pd.DataFrame:
     """Orders and revenue per calendar day (UTC) of the order's creation."""
-    import pandas as pd
-
     by_day = orders["created_at"].dt.floor("D").rename("day")
     daily = pd.DataFrame(
         {

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    import pandas as pd
-
+import pandas as pd
 
 # One @, something on each side, a dot in the domain, no whitespace.
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -59,3 +56,24 @@ def clean_orders(orders: pd.DataFrame, user_ids: pd.Series, book_ids: pd.Series)
             "unknown_book": int(unknown_book.sum()),
         },
     )
+
+
+def with_landed_orders(orders: pd.DataFrame, landed: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
+    """MySQL's orders plus the orders landed from files, before cleaning; and how many landed rows were left out.
+
+    An order id MySQL has stays MySQL's: the file's row is left out and counted as a conflict.
+    An order id in several landed files is taken once, from the first file read (files are read
+    in the order of their content's sha256), the others counted as repeated.
+    """
+    import pandas as pd
+
+    repeated = landed["order_id"].duplicated(keep="first")
+    conflict = ~repeated & landed["order_id"].isin(orders["id"])
+    kept = landed[~repeated & ~conflict]
+    rows = kept.rename(columns={"order_id": "id"}).assign(updated_at=kept["created_at"])[list(orders.columns)]
+    combined = pd.concat([orders, rows.astype(orders.dtypes.to_dict())], ignore_index=True)
+    return combined, {
+        "landed_orders": len(kept),
+        "landed_conflicts_with_mysql": int(conflict.sum()),
+        "landed_repeated_in_files": int(repeated.sum()),
+    }

@@ -8,11 +8,8 @@ cost follows the changes, not the table.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    import pandas as pd
-
+import pandas as pd
 
 KEY = "id"
 
@@ -24,8 +21,6 @@ def apply_changes(
 
     Deletes apply first: a row read as changed exists now, whatever was deleted before it.
     """
-    import pandas as pd
-
     changed_ids = set(changed[KEY])
     deleted = (set(deleted_ids) | set(newly_deleted)) - changed_ids
     kept = overlay[~overlay[KEY].isin(changed_ids | deleted)]
@@ -35,8 +30,6 @@ def apply_changes(
 
 def current_rows(snapshot: pd.DataFrame, overlay: pd.DataFrame, deleted_ids: Iterable[int]) -> pd.DataFrame:
     """The table now: the snapshot without its replaced or deleted rows, plus the overlay, in key order."""
-    import pandas as pd
-
     deleted = list(deleted_ids)
     if overlay.empty and not deleted:
         return snapshot

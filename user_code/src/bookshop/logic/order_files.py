@@ -5,11 +5,8 @@ from __future__ import annotations
 import io
 import re
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    import pandas as pd
-
+import pandas as pd
 
 COLUMNS = ("order_id", "user_id", "book_id", "quantity", "unit_price", "created_at")
 INTEGER_COLUMNS = ("order_id", "user_id", "book_id", "quantity")
@@ -31,8 +28,6 @@ def parse_order_file(name: str, content: bytes) -> pd.DataFrame:
 
     Raises InvalidOrderFile naming the file and the first problem found.
     """
-    import pandas as pd
-
     if len(content) > MAX_FILE_BYTES:
         raise InvalidOrderFile(f"{name}: {len(content)} bytes is more than the limit of {MAX_FILE_BYTES}")
     text = _text(name, content)
@@ -79,8 +74,6 @@ def _check_shape(name: str, raw: pd.DataFrame) -> None:
 
 def _integers(name: str, texts: pd.Series, column: str) -> pd.Series:
     """Whole numbers in int64, parsed exactly: no float on the way, so no silent rounding or overflow."""
-    import pandas as pd
-
     values = []
     for row, text in enumerate(texts.str.strip(), start=2):
         if not WHOLE_NUMBER.fullmatch(text):
@@ -110,8 +103,6 @@ def _cents(name: str, row: int, text: str) -> int:
 
 
 def _timestamps(name: str, texts: pd.Series) -> pd.Series:
-    import pandas as pd
-
     values = pd.to_datetime(texts.str.strip(), errors="coerce", format="ISO8601", utc=True)
     if values.isna().any():
         row = int(values.isna().idxmax())

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import dagster as dg
+import pandas as pd
 from upath import UPath
 
 from bookshop.storage.atomic import write_atomically
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 
 def write_csv_atomically(frame: pd.DataFrame, path: UPath) -> None:

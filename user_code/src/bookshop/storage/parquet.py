@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import dagster as dg
+import pandas as pd
+import pyarrow.parquet as pq
 from upath import UPath
 
 from bookshop.storage.atomic import write_atomically
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 
 def write_parquet_atomically(frame: pd.DataFrame, path: UPath) -> None:
@@ -28,8 +25,6 @@ class ParquetFiles(dg.UPathIOManager):
 
     def load_from_path(self, context: dg.InputContext, path: UPath) -> pd.DataFrame:
         """The whole frame, or the columns an input lists: `AssetIn(metadata={"columns": [...]})`."""
-        import pyarrow.parquet as pq
-
         with path.open("rb") as file:
             table = pq.read_table(file, columns=context.definition_metadata.get("columns"))
         # Each Arrow column is freed as soon as it is converted: the frame, not twice the frame, at the peak.

@@ -32,20 +32,17 @@ import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 import dagster as dg
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
 from upath import UPath
 
 from bookshop.logic.incremental import KEY, apply_changes, current_rows, row_count_after
 from bookshop.metadata import preview
 from bookshop.storage.atomic import read_or_none, replace_if_unchanged
 from bookshop.storage.parquet import write_parquet_atomically
-
-if TYPE_CHECKING:
-    import numpy as np
-    import pandas as pd
-    import pyarrow.parquet as pq
 
 # Far longer than a data file waits between being written and its manifest's commit (milliseconds).
 KEEP_UNREFERENCED = timedelta(hours=1)
@@ -126,8 +123,6 @@ class SnapshotTable:
         return manifest
 
     def read_file(self, name: str, columns: list[str] | None = None) -> pd.DataFrame:
-        import pandas as pd
-
         with (self.folder / name).open("rb") as file:
             return pd.read_parquet(file, columns=columns)
 
@@ -145,9 +140,6 @@ class SnapshotTable:
         Only the row groups whose id range (the file's own statistics) could hold one of `ids` are
         read: an incremental refresh of recent changes costs the same on a small and a big table.
         """
-        import numpy as np
-        import pyarrow.parquet as pq
-
         wanted = np.asarray(ids, dtype="int64")
         if not len(wanted):
             return wanted
@@ -187,8 +179,6 @@ class SnapshotTable:
 
 def may_hold(statistics: pq.Statistics | None, wanted: np.ndarray) -> bool:
     """Whether a row group whose id column has these statistics can hold one of `wanted` (sorted)."""
-    import numpy as np
-
     if statistics is None or not statistics.has_min_max:
         return True
     return bool(np.searchsorted(wanted, statistics.min, "left") < np.searchsorted(wanted, statistics.max, "right"))

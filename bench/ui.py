@@ -1,0 +1,91 @@
+"""The UI over a network: the runs page in Chromium at 20 Mbit/s and 40 ms round trip, first and repeat visit.
+
+Each entry of ours (operator and viewer, through the login proxy: the browser sends the Basic
+credentials with every request, as it does once signed in) and deploy_docker's webserver are
+loaded in turn, each in a fresh browser profile: the first visit with an empty cache, the repeat
+visit in a new tab of the same profile (its cache kept). Seconds run from the navigation until
+the first run's row is on the page; bytes are what came over the wire (headers included, cache
+hits count nothing), as Chromium's DevTools protocol reports them.
+"""
+
+import time
+from typing import Any
+
+from playwright.sync_api import BrowserContext, sync_playwright
+
+from bench import process
+from support.browser import chromium
+from support.stack import Stack, basic_auth
+
+NETWORK = {
+    "offline": False,
+    "latency": 40,  # ms, the round trip
+    "downloadThroughput": 20_000_000 / 8,  # bytes per second
+    "uploadThroughput": 20_000_000 / 8,
+}
+FIRST_RUN_ROW = '[data-index] a[href^="/runs/"]'
+SETTLE_SECONDS = 2.0  # after the row shows: requests the page had under way still count
+
+
+def visit(context: BrowserContext, url: str) -> dict[str, float]:
+    """One load of the runs page in a new tab of `context`: seconds until a run's row shows, bytes received."""
+    page = context.new_page()
+    devtools = context.new_cdp_session(page)
+    received: list[float] = []
+    devtools.on("Network.loadingFinished", lambda event: received.append(event["encodedDataLength"]))
+    devtools.send("Network.enable")
+    devtools.send("Network.emulateNetworkConditions", NETWORK)
+    started = time.monotonic()
+    page.goto(url)
+    page.locator(FIRST_RUN_ROW).first.wait_for(timeout=120_000)
+    seconds = time.monotonic() - started
+    page.wait_for_timeout(SETTLE_SECONDS * 1000)
+    page.close()
+    return {"seconds": round(seconds, 3), "bytes": int(sum(received))}
+
+
+def visits(browser, url: str, credentials: tuple[str, str] | None, repeats: int) -> dict[str, dict[str, float]]:
+    """Medians of `repeats` first visits (each in a fresh profile) and of the repeat visit after each."""
+    first, repeat = [], []
+    headers = {"Authorization": basic_auth(credentials)} if credentials else {}
+    for _ in range(repeats):
+        context = browser.new_context(extra_http_headers=headers)
+        try:
+            first.append(visit(context, url))
+            repeat.append(visit(context, url))
+        finally:
+            context.close()
+    return {"first_visit": medians(first), "repeat_visit": medians(repeat)}
+
+
+def medians(samples: list[dict[str, float]]) -> dict[str, float]:
+    return {name: process.middle([sample[name] for sample in samples]) for name in samples[0]}
+
+
+def ratios(ours: dict[str, Any], theirs: dict[str, Any]) -> dict[str, float]:
+    return {
+        f"{visit_name}_{figure}_ratio": round(ours[visit_name][figure] / theirs[visit_name][figure], 3)
+        for visit_name in ("first_visit", "repeat_visit")
+        for figure in ("bytes", "seconds")
+    }
+
+
+def measure(ours: Stack, reference: Stack, repeats: int) -> dict[str, Any]:
+    """deploy_docker's webserver, then both entries of ours; ratios ours / deploy_docker."""
+    entries = {"operator": (ours.webserver_port, ours.operator), "viewer": (ours.readonly_port, ours.viewer)}
+    with sync_playwright() as playwright:
+        browser = chromium(playwright)
+        try:
+            theirs = visits(browser, f"http://127.0.0.1:{reference.webserver_port}/runs", None, repeats)
+            figures = {
+                entry: visits(browser, f"http://127.0.0.1:{port}/runs", credentials, repeats)
+                for entry, (port, credentials) in entries.items()
+            }
+        finally:
+            browser.close()
+    results: dict[str, Any] = {"network": NETWORK, "reference": theirs, "repeats": repeats}
+    for entry, figures_of_entry in figures.items():
+        results[entry] = {**ratios(figures_of_entry, theirs), **figures_of_entry}
+    # The operator entry's ratios are the headline figures (ui.first_visit_bytes_ratio, ...).
+    results.update(ratios(figures["operator"], theirs))
+    return results

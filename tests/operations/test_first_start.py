@@ -1,0 +1,35 @@
+"""A fresh install started with every schedule and sensor on, every schedule every minute: the
+runs that start together in the first minutes all succeed. Every pool exists before the daemon
+starts a run (the `pools` one-shot), so no two runs race to create one."""
+
+import re
+
+from e2e.test_stack import ASSETS
+
+from operations.history import SCHEDULED_JOBS, failures, scheduled_jobs
+from support.stack import Stack
+
+# Every asset is in a pool of its own name.
+POOLS = ASSETS
+# A line of `dagster instance concurrency get --all`: a pool of one slot.
+LIMIT = re.compile(r'^"(?P<pool>\w+)": \d+ / 1 slots occupied$', re.MULTILINE)
+
+
+def test_the_pools_one_shot_creates_every_pool_on_a_fresh_install(stack: Stack):
+    pools = stack.services()["pools"]
+    assert (pools["State"], pools["ExitCode"]) == ("exited", 0), pools
+    logged = stack.compose("logs", "--no-color", "pools").stdout
+    assert {pool for pool in POOLS if f"Created pool {pool} with 1 slot(s)." in logged} == POOLS, logged
+    # `docker compose exec` skips the image's entrypoint, which exports the instance's password.
+    limits = stack.exec("webserver", "export-passwords.sh dagster instance concurrency get --all")
+    assert {match[1] for match in LIMIT.finditer(limits)} >= POOLS, limits
+
+
+def test_a_first_start_with_everything_on_ends_with_no_failed_run(stack: Stack, first_start: list[dict]):
+    assert scheduled_jobs(first_start) >= SCHEDULED_JOBS
+    failed = {
+        run["runId"]: (run["jobName"], run["status"], failures(stack, run["runId"]))
+        for run in first_start
+        if run["status"] != "SUCCESS"
+    }
+    assert not failed, failed

@@ -1,0 +1,117 @@
+"""Backups, restores and the upgrade drill.
+
+The package's stack is backed up (conftest.py). A second stack starts on the previous Dagster
+minor release: webserver, daemon and migrate built from locks/dagster-previous.txt; the code
+location's image stays current, as its definitions need the pinned Dagster. It is given history,
+then upgraded as the operator guide says. Afterwards the same project is emptied
+(`docker compose down --volumes`) and receives the package stack's backup, as a new machine would.
+"""
+
+import re
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from e2e.test_stack import RUNS_QUERY
+
+from operations.history import KEPT_ON, Backup, History, history, set_schedule, set_sensor, wait_until_idle
+from support.stack import IMAGE_TAG, ROOT, TIMINGS, Stack, started_stack
+
+PREVIOUS_IMAGE = "bookshop-dagster-previous"
+
+
+def pinned(lock: str) -> str:
+    """The version of dagster a lock file pins."""
+    match = re.search(r"^dagster==(\S+)$", (ROOT / "locks" / lock).read_text(), re.MULTILINE)
+    assert match, lock
+    return match[1]
+
+
+@dataclass(frozen=True)
+class Drill:
+    versions: tuple[str, str]  # what the webserver reports, before and after the upgrade
+    before: History
+    after: History
+    seconds: float
+    run_after: dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def second() -> Iterator[Stack]:
+    """A stack whose Dagster services run the previous release."""
+    subprocess.run(
+        ["docker", "build", "--quiet", "--build-arg", "DAGSTER_LOCK=locks/dagster-previous.txt",
+         "--file", "Dockerfile_dagster", "--tag", f"{PREVIOUS_IMAGE}:{IMAGE_TAG}", "."],
+        cwd=ROOT, check=True, capture_output=True, timeout=1800,
+    )  # fmt: skip
+    with started_stack("upgrade", {"BOOKSHOP_DAGSTER_IMAGE": PREVIOUS_IMAGE}) as started:
+        yield started
+
+
+def successful_run(stack: Stack, job: str) -> dict[str, Any]:
+    launched = stack.launch_run(job)
+    assert launched["__typename"] == "LaunchRunSuccess", launched
+    return stack.wait_until_finished(launched["run"]["runId"], timeout=600)
+
+
+@pytest.fixture(scope="module")
+def drill(second: Stack) -> Drill:
+    """History on the previous release (a run of every asset, a schedule and a sensor turned on),
+    then the upgrade: the pinned images and `docker compose up -d`."""
+    version_before = second.graphql("{ version }")["version"]
+    assert successful_run(second, "daily_refresh")["status"] == "SUCCESS"
+    set_schedule(second, "source_refresh_schedule", running=True)
+    set_sensor(second, KEPT_ON, running=True)
+    wait_until_idle(second, timeout=600)
+    before = history(second)
+
+    del second.env["BOOKSHOP_DAGSTER_IMAGE"]
+    started = time.monotonic()
+    second.up()
+    seconds = time.monotonic() - started
+    TIMINGS["operations: upgrade, docker compose up -d until all healthy"] = seconds
+    after = history(second)
+    return Drill((version_before, second.graphql("{ version }")["version"]), before, after, seconds,
+                 successful_run(second, "daily_refresh"))  # fmt: skip
+
+
+def test_the_previous_release_upgrades_with_its_history_and_runs(drill: Drill):
+    assert drill.versions == (pinned("dagster-previous.txt"), pinned("dagster.txt"))
+    assert drill.after.runs == drill.before.runs
+    assert drill.after.instigators == drill.before.instigators
+    assert drill.after.instigators["schedule:source_refresh_schedule"] == "RUNNING"
+    assert drill.after.materializations == drill.before.materializations
+    # daily_refresh materializes every asset but the drop folder's, which only ingest runs land.
+    assert [asset for asset, events in drill.before.materializations.items() if not events] == ["incoming_orders"]
+    assert drill.run_after["status"] == "SUCCESS", drill.run_after
+
+
+@pytest.fixture(scope="module")
+def restored(second: Stack, drill: Drill, backup: Backup) -> History:
+    """The second stack emptied, the backup restored into it, then started."""
+    second.down()
+    second.env["BOOKSHOP_BACKUP_DIR"] = str(backup.folder)
+    started = time.monotonic()
+    second.compose("run", "--rm", "restore", backup.name, timeout=600)
+    TIMINGS["operations: docker compose run --rm restore into an empty project"] = time.monotonic() - started
+    started = time.monotonic()
+    second.up()
+    TIMINGS["operations: up after the restore until all healthy"] = time.monotonic() - started
+    return history(second)
+
+
+def test_a_backup_restored_into_an_empty_project_shows_the_same_history_and_files(
+    second: Stack, restored: History, backup: Backup
+):
+    assert restored.runs == backup.before.runs
+    assert restored.instigators == backup.before.instigators
+    assert restored.instigators[f"sensor:{KEPT_ON}"] == "RUNNING"
+    assert restored.materializations == backup.before.materializations
+    assert any(path.startswith("./exports/") for path in restored.files)
+    assert restored.files == backup.before.files
+    # The read-only webserver's account reads the restored tables too.
+    viewed = second.graphql_response(second.readonly_port, RUNS_QUERY, filter={})["data"]["runsOrError"]["results"]
+    assert {run["runId"] for run in viewed} == set(backup.before.runs)

@@ -1,0 +1,103 @@
+"""The UI's files through the login proxy: compressed, kept by the browser, and still behind the login."""
+
+import gzip
+import json
+import re
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext
+
+from support.stack import Stack, basic_auth
+
+GZIP = {"Accept-Encoding": "gzip"}
+IMMUTABLE = "public, max-age=31536000, immutable"
+# The UI's hashed files, as the runs page names them.
+HASHED = re.compile(r'/_next/static/[^"\'\s]+\.(?:js|css)')
+# A request for a hashed file in the proxy's access log, with its status.
+STATIC_REQUEST = re.compile(r'"GET (/_next/static/\S+) HTTP/[\d.]+" (\d{3})')
+
+
+def entry_port(stack: Stack, entry: str) -> int:
+    return stack.webserver_port if entry == "operator" else stack.readonly_port
+
+
+def hashed_files(stack: Stack, port: int) -> list[str]:
+    page = stack.http(port, "/runs")
+    assert page.status == 200, page.status
+    files = sorted(set(HASHED.findall(page.body.decode())))
+    assert any(name.endswith(".js") for name in files), files
+    return files
+
+
+@pytest.mark.parametrize("entry", ["operator", "viewer"])
+def test_hashed_files_are_compressed_and_kept_for_a_year(stack: Stack, entry: str):
+    port = entry_port(stack, entry)
+    plain_bytes = packed_bytes = 0
+    for path in hashed_files(stack, port):
+        plain = stack.http(port, path)
+        packed = stack.http(port, path, headers=GZIP)
+        assert (plain.status, packed.status) == (200, 200), path
+        assert "Content-Encoding" not in plain.headers, path
+        assert packed.headers["Cache-Control"] == IMMUTABLE, path
+        # Files under a kilobyte are not worth compressing (gzip_min_length in proxy/bookshop.conf).
+        if len(plain.body) >= 1024:
+            assert packed.headers["Content-Encoding"] == "gzip", path
+            assert gzip.decompress(packed.body) == plain.body, path
+            plain_bytes, packed_bytes = plain_bytes + len(plain.body), packed_bytes + len(packed.body)
+    assert packed_bytes < plain_bytes / 2, (packed_bytes, plain_bytes)
+
+
+@pytest.mark.parametrize("entry", ["operator", "viewer"])
+def test_pages_and_api_answers_are_compressed_but_never_kept(stack: Stack, entry: str):
+    port = entry_port(stack, entry)
+    page = stack.http(port, "/runs", headers=GZIP)
+    assert page.headers["Content-Encoding"] == "gzip"
+    assert page.headers.get("Cache-Control") != IMMUTABLE
+    body = json.dumps({"query": "{ __schema { types { name } } }"}).encode()
+    answer = stack.http(
+        port, "/graphql", method="POST", body=body, headers={**GZIP, "Content-Type": "application/json"}
+    )
+    assert answer.status == 200
+    assert answer.headers["Content-Encoding"] == "gzip"
+    assert "RunsFilter" in gzip.decompress(answer.body).decode()
+    assert answer.headers.get("Cache-Control") != IMMUTABLE
+
+
+@pytest.mark.parametrize("entry", ["operator", "viewer"])
+def test_hashed_files_still_need_the_login(stack: Stack, entry: str):
+    port = entry_port(stack, entry)
+    for path in hashed_files(stack, port):
+        refused = stack.http(port, path, headers=GZIP, signed_in=False)
+        assert refused.status == 401, path
+        assert refused.headers.get("Cache-Control") != IMMUTABLE, path
+        assert b"webpack" not in refused.body and len(refused.body) < 1000, path
+
+
+def static_requests_at_the_proxy(stack: Stack) -> list[tuple[str, str]]:
+    """Every request for a hashed file the proxy has logged so far: (path, status)."""
+    return STATIC_REQUEST.findall(stack.compose("logs", "--no-color", "proxy").stdout)
+
+
+def visit(context: BrowserContext, url: str) -> None:
+    """The page in a new tab, until its scripts have loaded what they load at first."""
+    page = context.new_page()
+    page.goto(url, wait_until="networkidle", timeout=60_000)
+    page.close()
+
+
+def test_a_second_visit_takes_the_hashed_files_from_the_browsers_cache(stack: Stack, browser: Browser):
+    url = f"http://127.0.0.1:{stack.webserver_port}/runs"
+    # Signed in, the browser sends the credentials with every request.
+    context = browser.new_context(extra_http_headers={"Authorization": basic_auth(stack.operator)})
+    try:
+        before = len(static_requests_at_the_proxy(stack))
+        visit(context, url)
+        first = static_requests_at_the_proxy(stack)[before:]
+        visit(context, url)
+        again = static_requests_at_the_proxy(stack)[before + len(first) :]
+    finally:
+        context.close()
+
+    loaded = {path for path, status in first if status == "200"}
+    assert len(loaded) >= 2, "the first visit loads the hashed files through the proxy"
+    assert not loaded & {path for path, _ in again}, "hashed files asked for again on the second visit"
