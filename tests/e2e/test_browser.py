@@ -124,20 +124,41 @@ def toggle_of(page: Page, name: str, editable: bool = True) -> Locator:
     """A schedule's on/off switch, drawn once the schedule's state has loaded: the second checkbox
     of its row (the first selects the row for bulk actions). It is disabled until the user's
     permissions and the schedule's state have loaded, and for good in the read-only UI. A row
-    that stays unloaded (seen while run containers start on both cores) gets what a person would
-    do: a reload."""
-    for attempt in range(3):
+    that stays unloaded, or shows "Error loading schedule state" in place of the switch (both
+    seen while run containers start on both cores), gets what a person would do: a reload. If
+    the last one fails too, the error names what the page's own GraphQL request answers."""
+    for attempt in range(4):
         checkboxes = automation_row(page, name).get_by_role("checkbox")
         try:
             expect(checkboxes).to_have_count(2, timeout=15_000)
             if editable:
                 expect(checkboxes.nth(1)).to_be_enabled(timeout=15_000)
             return checkboxes.nth(1)
-        except AssertionError:
-            if attempt == 2:
-                raise
+        except AssertionError as unloaded:
+            if attempt == 3:
+                raise AssertionError(f"{name}'s state, asked by the page: {state_seen_by(page, name)}") from unloaded
             page.reload()
     raise AssertionError("unreachable")
+
+
+def state_seen_by(page: Page, name: str) -> str:
+    """The answer to the schedule switch's own state query, sent from the page (its login, its
+    route through the proxy): HTTP status and body."""
+    selector = {
+        "repositoryLocationName": REPOSITORY_SELECTOR["repositoryLocationName"],
+        "repositoryName": REPOSITORY_SELECTOR["repositoryName"],
+        "name": name,
+    }
+    query = "query($s: InstigationSelector!) { instigationStateOrError(instigationSelector: $s) { __typename"
+    query += " ... on InstigationState { status } ... on PythonError { message } } }"
+    return page.evaluate(
+        """async ([query, selector]) => {
+            const answer = await fetch("/graphql", {method: "POST", headers: {"Content-Type": "application/json"},
+                                                    body: JSON.stringify({query, variables: {s: selector}})});
+            return `${answer.status} ${await answer.text()}`;
+        }""",
+        [query, selector],
+    )
 
 
 def switch(toggle: Locator) -> Locator:
