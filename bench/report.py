@@ -165,6 +165,17 @@ def ui_rows(x: dict[str, Any]) -> list[Row]:
                     target,
                 )
             )
+    for visit in ("first_visit", "repeat_visit"):
+        ours, theirs = x["operator"][visit], x["reference"][visit]
+        table.append(
+            (
+                f"runs page, operator entry, {visit.replace('_', ' ')}: until the first GraphQL query; slowest answer",
+                f"{ours['to_first_query_seconds']:.2f} s; {ours['slowest_answer_seconds']:.2f} s",
+                f"deploy_docker {theirs['to_first_query_seconds']:.2f} s; {theirs['slowest_answer_seconds']:.2f} s",
+                "",
+                "",
+            )
+        )
     return table
 
 

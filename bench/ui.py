@@ -5,7 +5,9 @@ credentials with every request, as it does once signed in) and deploy_docker's w
 loaded in turn, each in a fresh browser profile: the first visit with an empty cache, the repeat
 visit in a new tab of the same profile (its cache kept). Seconds run from the navigation until
 the first run's row is on the page; bytes are what came over the wire (headers included, cache
-hits count nothing), as Chromium's DevTools protocol reports them.
+hits count nothing), as Chromium's DevTools protocol reports them. Where the seconds go: until the
+page sends its first GraphQL query (its HTML and scripts loaded and started), and the slowest
+GraphQL answer (sent to fully received), from the same DevTools events.
 """
 
 import time
@@ -28,11 +30,27 @@ SETTLE_SECONDS = 2.0  # after the row shows: requests the page had under way sti
 
 
 def visit(context: BrowserContext, url: str) -> dict[str, float]:
-    """One load of the runs page in a new tab of `context`: seconds until a run's row shows, bytes received."""
+    """One load of the runs page in a new tab of `context`: seconds until a run's row shows, bytes
+    received; seconds from the page's request to its first GraphQL query, and the slowest answer."""
     page = context.new_page()
     devtools = context.new_cdp_session(page)
     received: list[float] = []
-    devtools.on("Network.loadingFinished", lambda event: received.append(event["encodedDataLength"]))
+    sent: dict[str, float] = {}  # DevTools' request id -> when it was sent (DevTools' clock)
+    queries: dict[str, float] = {}  # a GraphQL request's id -> when it was sent
+    answers: list[float] = []
+
+    def on_sent(event: dict[str, Any]) -> None:
+        sent[event["requestId"]] = event["timestamp"]
+        if event["request"]["url"].endswith("/graphql") and event["request"]["method"] == "POST":
+            queries[event["requestId"]] = event["timestamp"]
+
+    def on_finished(event: dict[str, Any]) -> None:
+        received.append(event["encodedDataLength"])
+        if event["requestId"] in queries:
+            answers.append(event["timestamp"] - queries[event["requestId"]])
+
+    devtools.on("Network.requestWillBeSent", on_sent)
+    devtools.on("Network.loadingFinished", on_finished)
     devtools.send("Network.enable")
     devtools.send("Network.emulateNetworkConditions", NETWORK)
     started = time.monotonic()
@@ -41,7 +59,12 @@ def visit(context: BrowserContext, url: str) -> dict[str, float]:
     seconds = time.monotonic() - started
     page.wait_for_timeout(SETTLE_SECONDS * 1000)
     page.close()
-    return {"seconds": round(seconds, 3), "bytes": int(sum(received))}
+    return {
+        "seconds": round(seconds, 3),
+        "bytes": int(sum(received)),
+        "to_first_query_seconds": round(min(queries.values()) - min(sent.values()), 3),
+        "slowest_answer_seconds": round(max(answers), 3),
+    }
 
 
 def visits(browser, url: str, credentials: tuple[str, str] | None, repeats: int) -> dict[str, dict[str, float]]:

@@ -67,8 +67,15 @@ def test_bench_uses_the_code_location_only_through_its_public_entry_points():
 def test_the_table_shows_a_verdict_for_every_target_of_the_stack_parts():
     from bench import report, soak, ui
 
-    visits = {"first_visit": {"bytes": 1000, "seconds": 2.0}, "repeat_visit": {"bytes": 100, "seconds": 1.0}}
-    ours = {"first_visit": {"bytes": 200, "seconds": 1.0}, "repeat_visit": {"bytes": 10, "seconds": 0.5}}
+    breakdown = {"to_first_query_seconds": 0.4, "slowest_answer_seconds": 0.25}
+    visits = {
+        "first_visit": {"bytes": 1000, "seconds": 2.0, **breakdown},
+        "repeat_visit": {"bytes": 100, "seconds": 1.0, **breakdown},
+    }
+    ours = {
+        "first_visit": {"bytes": 200, "seconds": 1.0, **breakdown},
+        "repeat_visit": {"bytes": 10, "seconds": 0.5, **breakdown},
+    }
     entry = {**ui.ratios(ours, visits), **ours}
     launch = {"seconds": 3.0, "queue_seconds": 1.0, "start_seconds": 1.0, "step_seconds": 0.5}
     side = {"cold_start_seconds": 5.0, "launch": launch, "idle_memory_mb": {"daemon": 100.0}}
@@ -101,3 +108,4 @@ def test_the_table_shows_a_verdict_for_every_target_of_the_stack_parts():
         assert f"met ({met})" in table, met
     assert "MISSED (<=120 s)" in table and "MISSED (<=1.1x)" in table
     assert table.count("viewer entry") == 4 and "1 FAILURE, 300 SUCCESS" in table
+    assert "0.40 s; 0.25 s" in table and "deploy_docker 0.40 s; 0.25 s" in table
