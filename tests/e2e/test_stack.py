@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from support.location import ASSETS, INSTIGATORS_QUERY, RUNS_QUERY
 from support.shop_figures import assert_exports_hold_the_figures, stack_figures
 from support.stack import (
     LOCATION,
@@ -26,12 +27,6 @@ from support.stack import (
     wait_for,
 )
 
-ASSETS = {
-    "mysql_users", "mysql_authors", "mysql_books", "mysql_orders",
-    "users_cleaned", "orders_cleaned",
-    "user_stats", "top_authors", "daily_revenue",
-    "user_stats_csv", "top_authors_csv",
-}  # fmt: skip
 JOBS = {"daily_refresh", "source_refresh", "analytics_refresh", "weekend_batch", "ingest_order_file", "retention"}
 SCHEDULES = {
     "daily_refresh_schedule": "* * * * *",  # retimed by the test environment
@@ -64,25 +59,6 @@ query {
         }
       }
     }
-    ... on PythonError { message }
-  }
-}
-"""
-INSTIGATORS_QUERY = """
-query($selector: RepositorySelector!) {
-  repositoryOrError(repositorySelector: $selector) {
-    ... on Repository {
-      schedules { name cronSchedule scheduleState { id status } }
-      sensors { name sensorType sensorState { id status } }
-    }
-    ... on PythonError { message }
-  }
-}
-"""
-RUNS_QUERY = """
-query($filter: RunsFilter) {
-  runsOrError(filter: $filter, limit: 500) {
-    ... on Runs { results { runId jobName status tags { key value } } }
     ... on PythonError { message }
   }
 }

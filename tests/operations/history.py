@@ -5,9 +5,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from e2e.test_stack import INSTIGATORS_QUERY, REPOSITORY_SELECTOR, RUNS_QUERY
-
-from support.stack import START_SCHEDULE, START_SENSOR, STOP_SCHEDULE, STOP_SENSOR, Stack, wait_for
+from support.location import INSTIGATORS_QUERY, RUNS_QUERY
+from support.stack import REPOSITORY_SELECTOR, START_SCHEDULE, START_SENSOR, STOP_SCHEDULE, STOP_SENSOR, Stack, wait_for
 
 # Each schedule and the variable of its cron.
 SCHEDULES = {

@@ -4,9 +4,8 @@ starts a run (the `pools` one-shot), so no two runs race to create one."""
 
 import re
 
-from e2e.test_stack import ASSETS
-
 from operations.history import SCHEDULED_JOBS, failures, scheduled_jobs
+from support.location import ASSETS
 from support.stack import Stack
 
 # Every asset is in a pool of its own name.

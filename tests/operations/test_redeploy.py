@@ -6,10 +6,9 @@ is a new cron for one schedule (a setting of the code location), visible from ou
 
 import time
 
-from e2e.test_stack import INSTIGATORS_QUERY, REPOSITORY_SELECTOR
-
 from operations.history import runs, set_schedule, wait_until_idle
-from support.stack import TIMINGS, Stack, wait_for
+from support.location import INSTIGATORS_QUERY
+from support.stack import REPOSITORY_SELECTOR, TIMINGS, Stack, wait_for
 
 NEW_CRON = "*/7 * * * *"
 # Within these many seconds of the command's return: the UI shows the new definitions, and the

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from e2e.test_stack import RUNS_QUERY
 
 from operations.history import KEPT_ON, Backup, History, history, set_schedule, set_sensor, wait_until_idle
+from support.location import RUNS_QUERY
 from support.stack import IMAGE_TAG, ROOT, TIMINGS, Stack, started_stack
 
 PREVIOUS_IMAGE = "bookshop-dagster-previous"
