@@ -71,6 +71,13 @@ def drift(samples: list[dict[str, float]]) -> dict[str, float]:
     return {service: round(last[service] / first[service], 3) for service in first if service in last}
 
 
+def second_half_drift(samples: list[dict[str, float]]) -> dict[str, float]:
+    """The drift of the second half of the samples after the warm-up alone: near 1 for a service
+    that levelled off, as large as the first half's for one that keeps growing."""
+    kept = samples[len(samples) // 6 :]
+    return drift(kept[len(kept) // 2 :] if len(kept) > 1 else kept)
+
+
 def measure(stack: Stack, minutes: float, finish_timeout: float = 900) -> dict[str, Any]:
     bytes_before = database_bytes(stack)
     recreate(stack, everything_on=True)
@@ -95,6 +102,7 @@ def measure(stack: Stack, minutes: float, finish_timeout: float = 900) -> dict[s
         "minutes": minutes,
         "memory_drift_ratio": max(drifts.values()),
         "memory_drift": drifts,
+        "memory_drift_second_half": second_half_drift(samples),
         "memory_first_mb": samples[len(samples) // 6],
         "memory_last_mb": samples[-1],
         "runs": dict(Counter(run["status"] for run in made)),
@@ -102,4 +110,5 @@ def measure(stack: Stack, minutes: float, finish_timeout: float = 900) -> dict[s
         "postgres_growth_mb": round(growth / 2**20, 1),
         "leftover_run_containers": leftover_run_containers(stack, {run["runId"] for run in made}),
         "samples": len(samples),
+        "memory_mb_by_sample": samples,
     }

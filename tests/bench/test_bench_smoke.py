@@ -95,6 +95,7 @@ def test_the_table_shows_a_verdict_for_every_target_of_the_stack_parts():
             "minutes": 30,
             "memory_drift": soak.drift(samples),
             "memory_drift_ratio": max(soak.drift(samples).values()),
+            "memory_drift_second_half": soak.second_half_drift(samples),
             "runs": {"SUCCESS": 300, "FAILURE": 1},
             "postgres_growth_mb_per_1000_runs": 12.5,
             "leftover_run_containers": 0,
@@ -102,10 +103,13 @@ def test_the_table_shows_a_verdict_for_every_target_of_the_stack_parts():
     }
 
     assert soak.drift(samples) == {"daemon": 1.05, "postgres": 1.2}
+    assert soak.second_half_drift(samples) == {"daemon": 1.05, "postgres": 1.2}
+    assert soak.second_half_drift(samples[:5]) == {"daemon": 1.0, "postgres": 1.0}
     assert entry["first_visit_bytes_ratio"] == 0.2 and entry["repeat_visit_seconds_ratio"] == 0.5
     table = report.render(results)
     for met in ("<=1.0x", "<=0.6x", "<900 MiB", "<=0.3x", "<=0.5x", "<=0.7x", "<=45 s", "none"):
         assert f"met ({met})" in table, met
     assert "MISSED (<=120 s)" in table and "MISSED (<=1.1x)" in table
     assert table.count("viewer entry") == 4 and "1 FAILURE, 300 SUCCESS" in table
+    assert "postgres's drift in the second half alone" in table
     assert "0.40 s; 0.25 s" in table and "deploy_docker 0.40 s; 0.25 s" in table
