@@ -12,6 +12,7 @@ GraphQL answer (sent to fully received), from the same DevTools events.
 
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from playwright.sync_api import BrowserContext, sync_playwright
 
@@ -41,7 +42,8 @@ def visit(context: BrowserContext, url: str) -> dict[str, float]:
 
     def on_sent(event: dict[str, Any]) -> None:
         sent[event["requestId"]] = event["timestamp"]
-        if event["request"]["url"].endswith("/graphql") and event["request"]["method"] == "POST":
+        # The UI names each operation in the query string: /graphql?op=RunsRootQuery.
+        if urlsplit(event["request"]["url"]).path == "/graphql" and event["request"]["method"] == "POST":
             queries[event["requestId"]] = event["timestamp"]
 
     def on_finished(event: dict[str, Any]) -> None:
