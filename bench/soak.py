@@ -64,18 +64,26 @@ def leftover_run_containers(stack: Stack, run_ids: set[str]) -> int:
     return len(set(listed) & run_ids)
 
 
+def after_warm_up(samples: list[dict[str, float]]) -> list[dict[str, float]]:
+    """The samples after the warm-up: all but the first sixth."""
+    return samples[len(samples) // 6 :]
+
+
+def ratios(first: dict[str, float], last: dict[str, float]) -> dict[str, float]:
+    return {service: round(last[service] / first[service], 3) for service in first if service in last}
+
+
 def drift(samples: list[dict[str, float]]) -> dict[str, float]:
     """Per service, its last sample over its first one after the warm-up."""
-    kept = samples[len(samples) // 6 :]
-    first, last = kept[0], kept[-1]
-    return {service: round(last[service] / first[service], 3) for service in first if service in last}
+    kept = after_warm_up(samples)
+    return ratios(kept[0], kept[-1])
 
 
 def second_half_drift(samples: list[dict[str, float]]) -> dict[str, float]:
     """The drift of the second half of the samples after the warm-up alone: near 1 for a service
     that levelled off, as large as the first half's for one that keeps growing."""
-    kept = samples[len(samples) // 6 :]
-    return drift(kept[len(kept) // 2 :] if len(kept) > 1 else kept)
+    kept = after_warm_up(samples)
+    return ratios(kept[len(kept) // 2], kept[-1])
 
 
 def measure(stack: Stack, minutes: float, finish_timeout: float = 900) -> dict[str, Any]:
@@ -103,7 +111,7 @@ def measure(stack: Stack, minutes: float, finish_timeout: float = 900) -> dict[s
         "memory_drift_ratio": max(drifts.values()),
         "memory_drift": drifts,
         "memory_drift_second_half": second_half_drift(samples),
-        "memory_first_mb": samples[len(samples) // 6],
+        "memory_first_mb": after_warm_up(samples)[0],
         "memory_last_mb": samples[-1],
         "runs": dict(Counter(run["status"] for run in made)),
         "postgres_growth_mb_per_1000_runs": round(growth / 2**20 / len(made) * 1000, 1) if made else None,
