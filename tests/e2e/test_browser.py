@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from support.browser import press
 from support.stack import (
     REPOSITORY_SELECTOR,
     ROOT,
@@ -256,7 +257,7 @@ def test_the_read_only_ui_refuses_launches_and_toggles(stack: Stack, page: Page)
     toggle = toggle_of(page, UNTOUCHED, editable=False)
     expect(toggle).to_be_disabled()
     hover_for_tooltip(page, switch(toggle), "Insufficient permissions")
-    switch(toggle).click(force=True)  # what a determined operator would try
+    press(page, switch(toggle))  # what a determined operator would try
     expect(toggle).not_to_be_checked()
     screenshot(page, "readonly-schedules")
     assert {name: schedule["scheduleState"] for name, schedule in schedules(stack).items()} == before

@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from security.attacks import SCHEDULE_SELECTOR, TARGET_SCHEDULE, target_status
+from support.browser import press
 from support.stack import REPOSITORY_SELECTOR, START_SCHEDULE, START_SENSOR, Stack
 
 WIPE = """
@@ -55,14 +56,14 @@ def viewer_page(signed_in, stack: Stack) -> Page:
 def test_a_viewers_ui_controls_do_not_launch_or_toggle(stack: Stack, viewer_page: Page):
     entry = f"http://127.0.0.1:{stack.readonly_port}"
 
-    # The schedule's switch is drawn disabled, and a forced click changes nothing.
+    # The schedule's switch is drawn disabled, and pressing it changes nothing.
     viewer_page.goto(f"{entry}/automation")
     row = viewer_page.locator("[data-index]").filter(
         has=viewer_page.locator(f'a[href$="/schedules/{TARGET_SCHEDULE}"]')
     )
     toggle = row.get_by_role("checkbox").nth(1)
     expect(toggle).to_be_disabled(timeout=60_000)
-    toggle.locator("xpath=..").click(force=True)
+    press(viewer_page, toggle.locator("xpath=.."))
     expect(toggle).not_to_be_checked(timeout=60_000)
 
     assert target_status(stack) == "STOPPED"

@@ -2,7 +2,7 @@
 
 import os
 
-from playwright.sync_api import Browser, Playwright
+from playwright.sync_api import Browser, Locator, Page, Playwright
 
 CHROMIUM = os.environ.get("BOOKSHOP_CHROMIUM", "/usr/bin/chromium")
 
@@ -13,3 +13,12 @@ def chromium(playwright: Playwright) -> Browser:
         headless=True,
         args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
     )
+
+
+def press(page: Page, target: Locator) -> None:
+    """What a person does to a control drawn disabled: point at it, press and release the button.
+    Playwright's click waits for the control to be enabled, and its forced click fails outright
+    when the list redraws the row at that moment; a hover waits until the control is drawn still."""
+    target.hover()
+    page.mouse.down()
+    page.mouse.up()
