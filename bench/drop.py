@@ -8,6 +8,11 @@ orders are in: its day is there with exactly the file's order count. They are in
 user_stats.csv and top_authors.csv were both written after that daily_revenue file. The clock runs
 from the file's `mv` into the drop folder to the later of the two exports' writes (one clock: the
 host's and the containers' are the same). One file first, then a burst of `burst` files in one `mv`.
+The one file's seconds are split by the two runs it makes (their records: created, started, ended):
+    to_ingest_run: the `mv` -> incoming_orders_sensor created the ingest_order_file run
+    ingest_start, ingest_steps: created -> started (queue, container) -> ended
+    to_refresh_run: the ingest run ended -> landed_orders_sensor created the landed_orders_refresh run
+    refresh_start, refresh_steps: created -> started -> ended
 """
 
 import json
@@ -26,6 +31,12 @@ query($selector: RepositorySelector!) {
   repositoryOrError(repositorySelector: $selector) { ... on Repository { sensors { name } } }
 }
 """
+RUNS = """
+query($filter: RunsFilter) {
+  runsOrError(filter: $filter) { ... on Runs { results { jobName creationTime startTime endTime } } }
+}
+"""
+RUNS_MADE = ("ingest_order_file", "landed_orders_refresh")
 # Writes one file per day (argv: folder, prefix, first day, files, orders per file).
 WRITE_FILES = """
 import sys
@@ -70,8 +81,24 @@ def figures(stack: Stack) -> dict[str, Any]:
     return json.loads(stack.compose("exec", "-T", "user_code", "python", "-c", FIGURES).stdout)
 
 
-def drop(stack: Stack, prefix: str, first: date, files: int, orders: int, timeout: float) -> list[float]:
-    """Seconds from the `mv` until each file's orders are in daily_revenue and both exports."""
+def stages(stack: Stack, dropped: float) -> dict[str, float]:
+    """Where one dropped file's seconds went: the first run of each job created after the `mv`."""
+    made = stack.graphql(RUNS, filter={"createdAfter": dropped})["runsOrError"]["results"]
+    ingest, refresh = (
+        min((run for run in made if run["jobName"] == job), key=lambda run: run["creationTime"]) for job in RUNS_MADE
+    )
+    return {
+        "to_ingest_run": ingest["creationTime"] - dropped,
+        "ingest_start": ingest["startTime"] - ingest["creationTime"],
+        "ingest_steps": ingest["endTime"] - ingest["startTime"],
+        "to_refresh_run": refresh["creationTime"] - ingest["endTime"],
+        "refresh_start": refresh["startTime"] - refresh["creationTime"],
+        "refresh_steps": refresh["endTime"] - refresh["startTime"],
+    }
+
+
+def drop(stack: Stack, prefix: str, first: date, files: int, orders: int, timeout: float) -> tuple[float, list[float]]:
+    """When the `mv` was, and the seconds from it until each file's orders are in daily_revenue and both exports."""
     staging = f"{INCOMING}/.{prefix}"
     script = ["python", "-c", WRITE_FILES, staging, prefix, first.isoformat(), str(files), str(orders)]
     stack.compose("exec", "-T", "user_code", *script, timeout=300)
@@ -92,16 +119,18 @@ def drop(stack: Stack, prefix: str, first: date, files: int, orders: int, timeou
             if day not in arrived and now["exports_written"] >= written:
                 arrived[day] = now["exports_written"] - dropped
         time.sleep(POLL_SECONDS)
-    return sorted(arrived.values())
+    return dropped, sorted(arrived.values())
 
 
 def measure(stack: Stack, burst: int, orders: int, timeout: float = 900) -> dict[str, Any]:
     """One file, then `burst` files at once; p50 and max of the burst's files."""
     start_every_sensor(stack)
-    one = drop(stack, "figures-one", FIRST_DAY, 1, orders, timeout)
-    many = drop(stack, "figures-burst", FIRST_DAY + timedelta(days=1), burst, orders, timeout)
+    dropped, one = drop(stack, "figures-one", FIRST_DAY, 1, orders, timeout)
+    one_file_stages = stages(stack, dropped)
+    _, many = drop(stack, "figures-burst", FIRST_DAY + timedelta(days=1), burst, orders, timeout)
     return {
         "one_file_seconds": round(one[0], 1),
+        "one_file_stages": {stage: round(seconds, 1) for stage, seconds in one_file_stages.items()},
         "p50_seconds": round(median(many), 1),
         "max_seconds": round(max(many), 1),
         "files": burst,

@@ -183,6 +183,13 @@ def drop_rows(x: dict[str, Any]) -> list[Row]:
     return [
         ("a dropped file to the figures: one file", f"{x['one_file_seconds']:.1f} s", "", "", ""),
         (
+            "a dropped file to the figures: one file, by stage",
+            ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in x["one_file_stages"].items()),
+            "",
+            "",
+            "",
+        ),
+        (
             f"a dropped file to the figures: {x['files']} at once, p50",
             f"{x['p50_seconds']:.1f} s",
             "",
