@@ -4,7 +4,7 @@ import json
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import median
@@ -49,3 +49,8 @@ def python_child(task: str, env: dict[str, str], **arguments: Any) -> Sample:
 
 def middle(values: Sequence[float]) -> float:
     return round(float(median(values)), 3)
+
+
+def medians(samples: list[dict[str, Any]], names: Iterable[str] | None = None) -> dict[str, float]:
+    """Each figure's median over the samples (every figure of the first sample, or `names`)."""
+    return {name: middle([sample[name] for sample in samples]) for name in names or samples[0]}

@@ -121,7 +121,7 @@ def measure(ours: Stack, reference: Stack, repeats: int, idle_seconds: float) ->
     ours_four = sum(memory_mine[name] for name in SAME_FOUR.values())
     theirs_four = sum(memory_theirs[name] for name in REFERENCE_FOUR.values())
     whole = sum(mib for service, mib in memory_mine.items() if service not in NOT_DEPLOYMENT)
-    launch_ours, launch_reference = runs.medians(launch_mine), runs.medians(launch_theirs)
+    launch_ours, launch_reference = process.medians(launch_mine), process.medians(launch_theirs)
     return {
         "launch_ratio": ratio(launch_ours["seconds"], launch_reference["seconds"]),
         "cold_start_ratio": ratio(process.middle(cold_mine), process.middle(cold_theirs)),

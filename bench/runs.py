@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bench import process
 from support.stack import Stack
 
 ONE_ASSET_JOB = "__ASSET_JOB"
@@ -72,7 +71,3 @@ def launched(
         "step_seconds": steps,
         "finish_seconds": run["endTime"] - events["RunStartEvent"] - steps,
     }
-
-
-def medians(samples: list[dict[str, float]]) -> dict[str, float]:
-    return {name: process.middle([sample[name] for sample in samples]) for name in samples[0]}

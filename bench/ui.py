@@ -7,12 +7,13 @@ visit in a new tab of the same profile (its cache kept). Seconds run from the na
 the first run's row is on the page; bytes are what came over the wire (headers included, cache
 hits count nothing), as Chromium's DevTools protocol reports them. Where the seconds go: until the
 page sends its first GraphQL query (its HTML and scripts loaded and started), and the slowest
-GraphQL answer (sent to fully received), from the same DevTools events.
+GraphQL answer (sent to fully received) with its operation's name, from the same DevTools events.
 """
 
 import time
+from collections import Counter
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import BrowserContext, sync_playwright
 
@@ -30,26 +31,29 @@ FIRST_RUN_ROW = '[data-index] a[href^="/runs/"]'
 SETTLE_SECONDS = 2.0  # after the row shows: requests the page had under way still count
 
 
-def visit(context: BrowserContext, url: str) -> dict[str, float]:
+def visit(context: BrowserContext, url: str) -> dict[str, Any]:
     """One load of the runs page in a new tab of `context`: seconds until a run's row shows, bytes
     received; seconds from the page's request to its first GraphQL query, and the slowest answer."""
     page = context.new_page()
     devtools = context.new_cdp_session(page)
     received: list[float] = []
     sent: list[float] = []  # when each request was sent (DevTools' clock)
-    queries: dict[str, float] = {}  # a GraphQL request's id -> when it was sent
-    answers: list[float] = []
+    queries: dict[str, tuple[float, str]] = {}  # a GraphQL request's id -> when it was sent, its operation
+    answers: dict[str, float] = {}  # an operation -> its slowest answer
 
     def on_sent(event: dict[str, Any]) -> None:
         sent.append(event["timestamp"])
         # The UI names each operation in the query string: /graphql?op=RunsRootQuery.
-        if urlsplit(event["request"]["url"]).path == "/graphql" and event["request"]["method"] == "POST":
-            queries[event["requestId"]] = event["timestamp"]
+        address = urlsplit(event["request"]["url"])
+        if address.path == "/graphql" and event["request"]["method"] == "POST":
+            operation = parse_qs(address.query).get("op", ["unnamed"])[0]
+            queries[event["requestId"]] = (event["timestamp"], operation)
 
     def on_finished(event: dict[str, Any]) -> None:
         received.append(event["encodedDataLength"])
         if event["requestId"] in queries:
-            answers.append(event["timestamp"] - queries[event["requestId"]])
+            asked, operation = queries[event["requestId"]]
+            answers[operation] = max(answers.get(operation, 0.0), event["timestamp"] - asked)
 
     devtools.on("Network.requestWillBeSent", on_sent)
     devtools.on("Network.loadingFinished", on_finished)
@@ -64,12 +68,13 @@ def visit(context: BrowserContext, url: str) -> dict[str, float]:
     return {
         "seconds": round(seconds, 3),
         "bytes": int(sum(received)),
-        "to_first_query_seconds": round(min(queries.values()) - min(sent), 3),
-        "slowest_answer_seconds": round(max(answers), 3),
+        "to_first_query_seconds": round(min(asked for asked, _ in queries.values()) - min(sent), 3),
+        "slowest_answer_seconds": round(max(answers.values()), 3),
+        "slowest_operation": max(answers, key=answers.__getitem__),
     }
 
 
-def visits(browser, url: str, credentials: tuple[str, str] | None, repeats: int) -> dict[str, dict[str, float]]:
+def visits(browser, url: str, credentials: tuple[str, str] | None, repeats: int) -> dict[str, dict[str, Any]]:
     """Medians of `repeats` first visits (each in a fresh profile) and of the repeat visit after each."""
     first, repeat = [], []
     headers = {"Authorization": basic_auth(credentials)} if credentials else {}
@@ -83,8 +88,11 @@ def visits(browser, url: str, credentials: tuple[str, str] | None, repeats: int)
     return {"first_visit": medians(first), "repeat_visit": medians(repeat)}
 
 
-def medians(samples: list[dict[str, float]]) -> dict[str, float]:
-    return {name: process.middle([sample[name] for sample in samples]) for name in samples[0]}
+def medians(samples: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each figure's median over the visits, and the operation most often the slowest."""
+    figures = process.medians(samples, [name for name in samples[0] if name != "slowest_operation"])
+    slowest = Counter(sample["slowest_operation"] for sample in samples)
+    return {**figures, "slowest_operation": slowest.most_common(1)[0][0]}
 
 
 def ratios(ours: dict[str, Any], theirs: dict[str, Any]) -> dict[str, float]:

@@ -67,7 +67,7 @@ def test_bench_uses_the_code_location_only_through_its_public_entry_points():
 def test_the_table_shows_a_verdict_for_every_target_of_the_stack_parts():
     from bench import report, soak, ui
 
-    breakdown = {"to_first_query_seconds": 0.4, "slowest_answer_seconds": 0.25}
+    breakdown = {"to_first_query_seconds": 0.4, "slowest_answer_seconds": 0.25, "slowest_operation": "RunsRootQuery"}
     visits = {
         "first_visit": {"bytes": 1000, "seconds": 2.0, **breakdown},
         "repeat_visit": {"bytes": 100, "seconds": 1.0, **breakdown},
