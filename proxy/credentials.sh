@@ -42,6 +42,9 @@ hashed_credential() {
   printf '%s\n' "$password" | htpasswd -n -i -B -C 10 "$user" | sed '/^$/d'
 }
 
+# The key that seals the cookies of checked passwords (login.js): new at each start.
+head -c 32 /dev/urandom >"$out/login.key"
+
 operator=$(hashed_credential operator BOOKSHOP_OPERATOR)
 viewer=$(hashed_credential viewer BOOKSHOP_VIEWER)
 printf '%s\n' "$operator" >"$out/operator.htpasswd"

@@ -1,6 +1,7 @@
 """The login proxy: nobody reaches a UI without a password, each role only its own entry."""
 
 import json
+import re
 import ssl
 import subprocess
 import tempfile
@@ -35,6 +36,37 @@ def test_each_role_signs_in_on_its_entry_and_a_viewer_not_on_the_operators(stack
     assert stack.http(stack.readonly_port, "/server_info").status == 200
     assert stack.http(stack.readonly_port, "/server_info", credentials=stack.operator).status == 200
     assert stack.http(stack.webserver_port, "/server_info", credentials=stack.viewer).status == 401
+
+
+def test_a_checked_password_is_remembered_for_its_credentials_and_entry_alone(stack: Stack):
+    """The answer to checked credentials carries a sealed cookie (proxy/login.js); with it, the same
+    credentials pass without being checked again (no new cookie). It lets in nobody on its own."""
+    operator, viewer = stack.webserver_port, stack.readonly_port
+    checked = stack.http(operator, "/server_info")
+    assert checked.status == 200
+    name_and_value, *attributes = checked.headers["Set-Cookie"].split("; ")
+    assert name_and_value.startswith("bookshop_operator=")
+    assert {"Path=/", "HttpOnly", "SameSite=Strict", "Max-Age=28800"} <= set(attributes)
+    cookie = {"Cookie": name_and_value}
+
+    remembered = stack.http(operator, "/server_info", headers=cookie)
+    assert remembered.status == 200
+    assert "Set-Cookie" not in remembered.headers, "the password was checked again"
+
+    assert stack.http(operator, "/server_info", headers=cookie, signed_in=False).status == 401
+    assert stack.http(operator, "/server_info", headers=cookie, credentials=stack.viewer).status == 401
+    expires, sealed = name_and_value.split("=", 1)[1].split(".")
+    longer = {"Cookie": f"bookshop_operator={int(expires) + 86400}.{sealed}"}
+    assert "Set-Cookie" in stack.http(operator, "/server_info", headers=longer).headers, "an altered cookie counts"
+    # The viewer entry (the same host to a browser: cookies ignore the port) checks for itself.
+    as_viewer_entry = {"Cookie": name_and_value.replace("bookshop_operator=", "bookshop_viewer=")}
+    other_entry = stack.http(viewer, "/server_info", headers=as_viewer_entry, credentials=stack.operator)
+    assert other_entry.headers["Set-Cookie"].startswith("bookshop_viewer=")
+    # The hashed static files, kept by caches for a year, never carry a cookie.
+    script = re.search(rb'/_next/static/[^"]+\.js', stack.http(operator, "/runs").body)
+    assert script, "the page names its scripts"
+    static = stack.http(operator, script.group().decode())
+    assert static.status == 200 and "Set-Cookie" not in static.headers
 
 
 def test_the_viewers_password_was_generated_and_the_log_says_how_to_read_it(stack: Stack):
@@ -130,6 +162,7 @@ def test_tls_with_an_operators_certificate(stack: Stack, tmp_path: Path):
         wait_for(lambda: answer("https", port)[0] == 200, 60, "the TLS proxy to answer", interval=1)
         _, headers = answer("https", port)
         assert headers["Strict-Transport-Security"].startswith("max-age=")
+        assert "Secure" in headers["Set-Cookie"].split("; "), "the login's cookie goes over HTTPS only"
         assert answer("https", readonly_port)[0] == 200
         assert answer("https", port, signed_in=False)[0] == 401
         assert answer("http", port)[0] != 200, "plain HTTP is not served on a TLS entry"
