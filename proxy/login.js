@@ -1,6 +1,6 @@
 // A checked password, remembered. nginx checks a browser's Basic credentials against their
-// bcrypt hash on every request, about 55 ms of CPU at cost 10: a first visit of the UI makes some
-// fifty requests at once, and spent seconds on it. So the answer to a request whose credentials
+// bcrypt hash on every request, about 55 ms of CPU at cost 10, and a first visit of the UI makes
+// some fifty requests at once: seconds of waiting. So the answer to a request whose credentials
 // nginx has just checked carries a cookie that says so, sealed with a key made at each start
 // (credentials.sh): for this entry, these exact credentials and the next 8 hours. A request that
 // brings the cookie with the same credentials is let in without the hash; the cookie alone, or
