@@ -43,7 +43,7 @@ function remembered(r) {
 // The Set-Cookie value for an answer to credentials nginx has just checked; else "" (no header).
 // Never on the hashed static files, which caches may keep for a year.
 function cookie(r) {
-    if (!r.variables.http_authorization || r.variables.static_cache_control || remembered(r)) {
+    if (!r.variables.http_authorization || r.variables.static_cache_control || r.variables.login_remembered) {
         return '';
     }
     const expires = String(Math.floor(Date.now() / 1000) + SECONDS);
