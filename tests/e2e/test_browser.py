@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from support.browser import press
+from support.browser import automation_row, press, switch
 from support.stack import (
     REPOSITORY_SELECTOR,
     ROOT,
@@ -116,11 +116,6 @@ def wait_until_a_stop_sticks(stack: Stack) -> None:
     time.sleep(max(0.0, safe - now))
 
 
-def automation_row(page: Page, name: str) -> Locator:
-    """A schedule's row in the Automation list (a virtualised list of rows, not a table)."""
-    return page.locator("[data-index]").filter(has=page.locator(f'a[href$="/schedules/{name}"]'))
-
-
 def toggle_of(page: Page, name: str, editable: bool = True) -> Locator:
     """A schedule's on/off switch, drawn once the schedule's state has loaded: the second checkbox
     of its row (the first selects the row for bulk actions). It is disabled until the user's
@@ -160,11 +155,6 @@ def state_seen_by(page: Page, name: str) -> str:
         }""",
         [query, selector],
     )
-
-
-def switch(toggle: Locator) -> Locator:
-    """What a person clicks: the drawn switch around the (hidden) checkbox."""
-    return toggle.locator("xpath=..")
 
 
 def tooltip(page: Page, text: str) -> Locator:

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from security.attacks import SCHEDULE_SELECTOR, TARGET_SCHEDULE, target_status
-from support.browser import press
+from support.browser import automation_row, press, switch
 from support.stack import REPOSITORY_SELECTOR, START_SCHEDULE, START_SENSOR, Stack
 
 WIPE = """
@@ -58,12 +58,9 @@ def test_a_viewers_ui_controls_do_not_launch_or_toggle(stack: Stack, viewer_page
 
     # The schedule's switch is drawn disabled, and pressing it changes nothing.
     viewer_page.goto(f"{entry}/automation")
-    row = viewer_page.locator("[data-index]").filter(
-        has=viewer_page.locator(f'a[href$="/schedules/{TARGET_SCHEDULE}"]')
-    )
-    toggle = row.get_by_role("checkbox").nth(1)
+    toggle = automation_row(viewer_page, TARGET_SCHEDULE).get_by_role("checkbox").nth(1)
     expect(toggle).to_be_disabled(timeout=60_000)
-    press(viewer_page, toggle.locator("xpath=.."))
+    press(viewer_page, switch(toggle))
     expect(toggle).not_to_be_checked(timeout=60_000)
 
     assert target_status(stack) == "STOPPED"

@@ -1,4 +1,5 @@
-"""Headless Chromium as the browser tests and the benchmark start it: Debian's, nothing downloaded."""
+"""Headless Chromium as the browser tests and the benchmark start it (Debian's, nothing downloaded),
+and what the browser tests point at and press."""
 
 import os
 
@@ -13,6 +14,16 @@ def chromium(playwright: Playwright) -> Browser:
         headless=True,
         args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
     )
+
+
+def automation_row(page: Page, name: str) -> Locator:
+    """A schedule's row in the Automation list (a virtualised list of rows, not a table)."""
+    return page.locator("[data-index]").filter(has=page.locator(f'a[href$="/schedules/{name}"]'))
+
+
+def switch(toggle: Locator) -> Locator:
+    """What a person clicks: the drawn switch around the (hidden) checkbox."""
+    return toggle.locator("xpath=..")
 
 
 def press(page: Page, target: Locator) -> None:
