@@ -168,12 +168,15 @@ def test_all_services_are_healthy_and_only_the_login_proxy_is_published(stack: S
 
 def test_each_service_started_after_what_it_waits_for(stack: Stack):
     """The start order of compose's depends_on, as `docker compose up` followed it."""
-    states = {name: inspect_state(stack, name) for name in ("migrate", "user_code", *DAGSTER_SERVICES, "proxy")}
+    names = ("migrate", "user_code", *DAGSTER_SERVICES, "proxy", "exporter")
+    states = {name: inspect_state(stack, name) for name in names}
     migrated = states["migrate"]["FinishedAt"]
     for name in DAGSTER_SERVICES:
         assert migrated < states[name]["StartedAt"], (name, states)
     for name in ("webserver", "webserver_readonly"):
         assert states[name]["StartedAt"] < states["proxy"]["StartedAt"], (name, states)
+    # The exporter reads the read-only webserver, and starts after it: the UI starts first.
+    assert states["webserver_readonly"]["StartedAt"] < states["exporter"]["StartedAt"], states
     # The code server answered before the webservers started: none of them met the location unloaded.
     logs = stack.compose("logs", "--no-color", *DAGSTER_SERVICES).stdout
     assert f"Error loading repository location {LOCATION}" not in logs
