@@ -12,10 +12,13 @@ figure alternates the two stacks so that a busy moment of the machine costs both
 """
 
 import contextlib
+import json
 import os
+import re
 import subprocess
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from bench import footprint, process, runs
@@ -51,18 +54,40 @@ def reference_stack(ours: Stack) -> Stack:
     )
 
 
-def until_loaded(stack: Stack, timeout: float = 600) -> float:
-    """Seconds from `docker compose up --detach` until the webserver has loaded the code location."""
-    started = time.monotonic()
+def until_loaded(stack: Stack, timeout: float = 600) -> dict[str, float]:
+    """Seconds from `docker compose up --detach` until the webserver has loaded the code location,
+    and until `up` returned and each container started (and a one-shot exited), where the time went."""
+    since, started = time.time(), time.monotonic()
     stack.compose("up", "--detach", timeout=timeout)
+    returned = time.monotonic() - started
     while not stack.location_loaded():
         if time.monotonic() - started > timeout:
             raise TimeoutError(f"{stack.project}: code location not loaded after {timeout} s")
         time.sleep(0.1)
-    return time.monotonic() - started
+    return {"seconds": time.monotonic() - started, "up returned": returned, **start_times(stack, since)}
 
 
-def cold_starts(ours: Stack, reference: Stack, repeats: int) -> tuple[list[float], list[float]]:
+def start_times(stack: Stack, since: float) -> dict[str, float]:
+    """'<service> started' (and '<service> exited', for a one-shot): seconds from `since`, as Docker recorded them."""
+    containers = {name: row["ID"] for name, row in stack.services().items()}
+    listed = subprocess.run(
+        ["docker", "inspect", "--format", "{{json .State}}", *containers.values()],
+        capture_output=True, text=True, check=True,
+    ).stdout.splitlines()  # fmt: skip
+    times = {}
+    for service, state in zip(containers, map(json.loads, listed), strict=True):
+        times[f"{service} started"] = seconds_after(state["StartedAt"], since)
+        if not state["Running"]:
+            times[f"{service} exited"] = seconds_after(state["FinishedAt"], since)
+    return dict(sorted(times.items(), key=lambda item: item[1]))
+
+
+def seconds_after(docker_time: str, since: float) -> float:
+    """Docker's '2026-12-03T13:58:01.123456789Z' as seconds after `since` (Python reads microseconds at most)."""
+    return round(datetime.fromisoformat(re.sub(r"(\.\d{6})\d*", r"\1", docker_time)).timestamp() - since, 1)
+
+
+def cold_starts(ours: Stack, reference: Stack, repeats: int) -> tuple[list[dict], list[dict]]:
     mine, theirs = [], []
     for _ in range(repeats):
         reference.down()  # first: it sits on our network, which our `down` removes
@@ -122,19 +147,22 @@ def measure(ours: Stack, reference: Stack, repeats: int, idle_seconds: float) ->
     theirs_four = sum(memory_theirs[name] for name in REFERENCE_FOUR.values())
     whole = sum(mib for service, mib in memory_mine.items() if service not in NOT_DEPLOYMENT)
     launch_ours, launch_reference = process.medians(launch_mine), process.medians(launch_theirs)
+    cold_ours, cold_reference = process.medians(cold_mine), process.medians(cold_theirs)
     return {
         "launch_ratio": ratio(launch_ours["seconds"], launch_reference["seconds"]),
-        "cold_start_ratio": ratio(process.middle(cold_mine), process.middle(cold_theirs)),
+        "cold_start_ratio": ratio(cold_ours["seconds"], cold_reference["seconds"]),
         "idle_memory_ratio": ratio(ours_four, theirs_four),
         "whole_stack_at_rest_mb": round(whole, 1),
         "ours": {
-            "cold_start_seconds": process.middle(cold_mine),
+            "cold_start_seconds": cold_ours.pop("seconds"),
+            "cold_start_timeline": cold_ours,
             "launch": launch_ours,
             "idle_memory_mb": memory_mine,
             "idle_memory_same_four_mb": round(ours_four, 1),
         },
         "reference": {
-            "cold_start_seconds": process.middle(cold_theirs),
+            "cold_start_seconds": cold_reference.pop("seconds"),
+            "cold_start_timeline": cold_reference,
             "launch": launch_reference,
             "idle_memory_mb": memory_theirs,
             "idle_memory_same_four_mb": round(theirs_four, 1),

@@ -20,6 +20,7 @@ from bench.process import ROOT
 from support.stack import Stack
 
 SAMPLE_SECONDS = 30
+SETTLE_SECONDS = 30  # after the last run ended, for Docker to remove its container
 EVERY_MINUTE = "* * * * *"
 RUNS = """
 query($filter: RunsFilter!) {
@@ -55,13 +56,20 @@ def runs_between(stack: Stack, started: float, ended: float) -> list[dict[str, s
     return stack.graphql(RUNS, filter=window)["runsOrError"]["results"]
 
 
-def leftover_run_containers(stack: Stack, run_ids: set[str]) -> int:
-    """Containers of these (ended) runs that still exist, running or not."""
-    listed = subprocess.run(
-        ["docker", "ps", "--all", "--filter", "label=dagster/run_id", "--format", RUN_LABEL],
-        capture_output=True, text=True, check=True,
-    ).stdout.split()  # fmt: skip
-    return len(set(listed) & run_ids)
+def leftover_run_containers(run_ids: set[str]) -> int:
+    """Containers of these (ended) runs that still exist, running or not, SETTLE_SECONDS after they
+    ended at the latest: a run is recorded ended just before its process exits, and Docker removes
+    the container after that (`auto_remove`)."""
+    deadline = time.monotonic() + SETTLE_SECONDS
+    while True:
+        listed = subprocess.run(
+            ["docker", "ps", "--all", "--filter", "label=dagster/run_id", "--format", RUN_LABEL],
+            capture_output=True, text=True, check=True,
+        ).stdout.split()  # fmt: skip
+        left = len(set(listed) & run_ids)
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(1)
 
 
 def after_warm_up(samples: list[dict[str, float]]) -> list[dict[str, float]]:
@@ -116,7 +124,7 @@ def measure(stack: Stack, minutes: float, finish_timeout: float = 900) -> dict[s
         "runs": dict(Counter(run["status"] for run in made)),
         "postgres_growth_mb_per_1000_runs": round(growth / 2**20 / len(made) * 1000, 1) if made else None,
         "postgres_growth_mb": round(growth / 2**20, 1),
-        "leftover_run_containers": leftover_run_containers(stack, {run["runId"] for run in made}),
+        "leftover_run_containers": leftover_run_containers({run["runId"] for run in made}),
         "samples": len(samples),
         "memory_mb_by_sample": samples,
     }

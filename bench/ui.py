@@ -5,7 +5,8 @@ credentials with every request, as it does once signed in) and deploy_docker's w
 loaded in turn, each in a fresh browser profile: the first visit with an empty cache, the repeat
 visit in a new tab of the same profile (its cache kept). Seconds run from the navigation until
 the first run's row is on the page; bytes are what came over the wire (headers included, cache
-hits count nothing), as Chromium's DevTools protocol reports them. Where the seconds go: until the
+hits count nothing), as Chromium's DevTools protocol reports them; the fonts that the UI's CSS
+inlines as data: URLs are not fetched, and not counted. Where the seconds go: until the
 page sends its first GraphQL query (its HTML and scripts loaded and started), and the slowest
 GraphQL answer (sent to fully received) with its operation's name, from the same DevTools events.
 """
@@ -37,19 +38,24 @@ def visit(context: BrowserContext, url: str) -> dict[str, Any]:
     page = context.new_page()
     devtools = context.new_cdp_session(page)
     received: list[float] = []
-    sent: list[float] = []  # when each request was sent (DevTools' clock)
+    sent: dict[str, float] = {}  # a request's id -> when it was sent (DevTools' clock)
     queries: dict[str, tuple[float, str]] = {}  # a GraphQL request's id -> when it was sent, its operation
     answers: dict[str, float] = {}  # an operation -> its slowest answer
 
     def on_sent(event: dict[str, Any]) -> None:
-        sent.append(event["timestamp"])
-        # The UI names each operation in the query string: /graphql?op=RunsRootQuery.
         address = urlsplit(event["request"]["url"])
+        # The fonts inlined in the UI's CSS (data: URLs) are decoded in the browser: no network.
+        if address.scheme == "data":
+            return
+        sent[event["requestId"]] = event["timestamp"]
+        # The UI names each operation in the query string: /graphql?op=RunsRootQuery.
         if address.path == "/graphql" and event["request"]["method"] == "POST":
             operation = parse_qs(address.query).get("op", ["unnamed"])[0]
             queries[event["requestId"]] = (event["timestamp"], operation)
 
     def on_finished(event: dict[str, Any]) -> None:
+        if event["requestId"] not in sent:
+            return
         received.append(event["encodedDataLength"])
         if event["requestId"] in queries:
             asked, operation = queries[event["requestId"]]
@@ -68,7 +74,7 @@ def visit(context: BrowserContext, url: str) -> dict[str, Any]:
     return {
         "seconds": round(seconds, 3),
         "bytes": int(sum(received)),
-        "to_first_query_seconds": round(min(asked for asked, _ in queries.values()) - min(sent), 3),
+        "to_first_query_seconds": round(min(asked for asked, _ in queries.values()) - min(sent.values()), 3),
         "slowest_answer_seconds": round(max(answers.values()), 3),
         "slowest_operation": max(answers, key=answers.__getitem__),
     }
