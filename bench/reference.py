@@ -14,15 +14,13 @@ figure alternates the two stacks so that a busy moment of the machine costs both
 import contextlib
 import json
 import os
-import re
 import subprocess
 import time
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Any
 
 from bench import footprint, process, runs
-from support.stack import IMAGE_TAG, Stack, free_port
+from support.stack import IMAGE_TAG, Stack, docker_time, free_port
 
 REFERENCE = process.ROOT / "bench" / "reference"
 # The four services deploy_docker has, by their name in each stack.
@@ -82,9 +80,9 @@ def start_times(stack: Stack, since: float) -> dict[str, float]:
     return dict(sorted(times.items(), key=lambda item: item[1]))
 
 
-def seconds_after(docker_time: str, since: float) -> float:
-    """Docker's '2026-12-03T13:58:01.123456789Z' as seconds after `since` (Python reads microseconds at most)."""
-    return round(datetime.fromisoformat(re.sub(r"(\.\d{6})\d*", r"\1", docker_time)).timestamp() - since, 1)
+def seconds_after(recorded: str, since: float) -> float:
+    """A time Docker recorded, as seconds after `since`."""
+    return round(docker_time(recorded).timestamp() - since, 1)
 
 
 def cold_starts(ours: Stack, reference: Stack, repeats: int) -> tuple[list[dict], list[dict]]:

@@ -7,7 +7,6 @@ puts back what it turned on, and passes alone or in any order.
 import dataclasses
 import hashlib
 import json
-import re
 import subprocess
 import time
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ from support.stack import (
     SERVICES,
     SWITCHES,
     Stack,
+    docker_time,
     wait_for,
 )
 
@@ -192,9 +192,7 @@ def inspect_state(stack: Stack, service: str) -> dict[str, datetime]:
         ["docker", "inspect", "--format", "{{json .State}}", container], capture_output=True, text=True, check=True
     )
     state = json.loads(inspected.stdout)
-    # Docker writes nanoseconds; Python reads at most microseconds.
-    times = {key: re.sub(r"(\.\d{6})\d*", r"\1", state[key]) for key in ("StartedAt", "FinishedAt")}
-    return {key: datetime.fromisoformat(value) for key, value in times.items()}
+    return {key: docker_time(state[key]) for key in ("StartedAt", "FinishedAt")}
 
 
 def test_code_location_is_loaded_with_every_definition(stack: Stack):

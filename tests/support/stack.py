@@ -19,6 +19,7 @@ import base64
 import contextlib
 import json
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -28,6 +29,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +132,12 @@ class Answer:
 
 def basic_auth(credentials: tuple[str, str]) -> str:
     return "Basic " + base64.b64encode(":".join(credentials).encode()).decode()
+
+
+def docker_time(text: str) -> datetime:
+    """A time as Docker records it ('2026-12-03T13:58:01.123456789Z'): nanoseconds, where Python
+    reads microseconds at most."""
+    return datetime.fromisoformat(re.sub(r"(\.\d{6})\d*", r"\1", text))
 
 
 def free_port() -> int:
