@@ -1,6 +1,7 @@
 """What a team would miss after a restore or an upgrade, read as the UI reads it (GraphQL), and
 the switches an operator flips."""
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,16 @@ query {
   }
 }
 """
+SENSOR_QUERY = """
+query($selector: SensorSelector!) {
+  sensorOrError(sensorSelector: $selector) {
+    ... on Sensor { sensorState { status ticks(limit: 1) { status } } }
+    ... on PythonError { message }
+  }
+}
+"""
+# How many times a sensor is switched before the switch is taken as refused.
+SWITCH_ATTEMPTS = 3
 FAILURE_QUERY = """
 query($runId: ID!) {
   logsForRun(runId: $runId, limit: 5000) {
@@ -101,6 +112,19 @@ def set_schedule(stack: Stack, name: str, running: bool) -> None:
 
 
 def set_sensor(stack: Stack, name: str, running: bool) -> None:
+    """Turn a sensor on or off as the UI does, its state then stored whatever the default, and
+    look again once the sensor's tick under way is over: that tick ends by writing back the
+    sensor's state as it read it a moment before (Dagster's sensor daemon), which can undo a switch
+    made in that moment. An undone switch is made again, as an operator would."""
+    wanted = "RUNNING" if running else "STOPPED"
+    for _ in range(SWITCH_ATTEMPTS):
+        switch_sensor(stack, name, running)
+        if settled_sensor_status(stack, name) == wanted:
+            return
+    raise AssertionError(f"{name} did not stay {wanted} after {SWITCH_ATTEMPTS} switches")
+
+
+def switch_sensor(stack: Stack, name: str, running: bool) -> None:
     [state] = [each["sensorState"] for each in instigators(stack)["sensors"] if each["name"] == name]
     if state["status"] == "RUNNING":
         stopped = stack.graphql(STOP_SENSOR, id=state["id"])["stopSensor"]
@@ -108,6 +132,20 @@ def set_sensor(stack: Stack, name: str, running: bool) -> None:
     if running:
         started = stack.graphql(START_SENSOR, selector={**REPOSITORY_SELECTOR, "sensorName": name})["startSensor"]
         assert started.get("sensorState", {}).get("status") == "RUNNING", started
+
+
+def settled_sensor_status(stack: Stack, name: str) -> str:
+    """The sensor's status once its newest tick is over and that tick's state write (a moment after
+    the tick's own) is done."""
+    selector = {**REPOSITORY_SELECTOR, "sensorName": name}
+
+    def newest_tick_over() -> bool:
+        state = stack.graphql(SENSOR_QUERY, selector=selector)["sensorOrError"]["sensorState"]
+        return all(tick["status"] != "STARTED" for tick in state["ticks"])
+
+    wait_for(newest_tick_over, 120, f"the tick under way of {name} to end", interval=0.5)
+    time.sleep(1)
+    return stack.graphql(SENSOR_QUERY, selector=selector)["sensorOrError"]["sensorState"]["status"]
 
 
 def failures(stack: Stack, run_id: str) -> list[str]:
