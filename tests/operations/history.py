@@ -134,18 +134,23 @@ def switch_sensor(stack: Stack, name: str, running: bool) -> None:
         assert started.get("sensorState", {}).get("status") == "RUNNING", started
 
 
+def sensor_state(stack: Stack, name: str) -> dict[str, Any]:
+    """The sensor's status and its newest tick."""
+    sensor = stack.graphql(SENSOR_QUERY, selector={**REPOSITORY_SELECTOR, "sensorName": name})["sensorOrError"]
+    assert "sensorState" in sensor, sensor
+    return sensor["sensorState"]
+
+
 def settled_sensor_status(stack: Stack, name: str) -> str:
     """The sensor's status once its newest tick is over and that tick's state write (a moment after
     the tick's own) is done."""
-    selector = {**REPOSITORY_SELECTOR, "sensorName": name}
 
     def newest_tick_over() -> bool:
-        state = stack.graphql(SENSOR_QUERY, selector=selector)["sensorOrError"]["sensorState"]
-        return all(tick["status"] != "STARTED" for tick in state["ticks"])
+        return all(tick["status"] != "STARTED" for tick in sensor_state(stack, name)["ticks"])
 
     wait_for(newest_tick_over, 120, f"the tick under way of {name} to end", interval=0.5)
     time.sleep(1)
-    return stack.graphql(SENSOR_QUERY, selector=selector)["sensorOrError"]["sensorState"]["status"]
+    return sensor_state(stack, name)["status"]
 
 
 def failures(stack: Stack, run_id: str) -> list[str]:
