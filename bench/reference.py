@@ -7,6 +7,7 @@ figure alternates the two stacks so that a busy moment of the machine costs both
         so its Postgres starts empty each time). While one stack starts, the other is stopped
         (the bookshop's MySQL stays up for the reference).
     launch: a one-asset run (`__ASSET_JOB`) from launchRun to the run's recorded end.
+    idle CPU: each stack alone at rest, then the bare machine, host-wide (bench/idle_cpu.py).
     idle memory: both stacks up and idle for the same spell, then one `docker stats` of both;
         the whole stack at rest is every service of ours (monitoring and MySQL included).
 """
@@ -19,7 +20,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from bench import footprint, process, runs
+from bench import footprint, idle_cpu, process, runs
 from support.stack import IMAGE_TAG, Stack, docker_time, free_port
 
 REFERENCE = process.ROOT / "bench" / "reference"
@@ -139,6 +140,7 @@ def measure(ours: Stack, reference: Stack, repeats: int, idle_seconds: float) ->
     """Cold starts, launches and idle memory of both stacks; ratios ours / reference."""
     cold_mine, cold_theirs = cold_starts(ours, reference, repeats)
     launch_mine, launch_theirs = launches(ours, reference, repeats)
+    cpu = idle_cpu.measure(ours, reference, settle_seconds=60, seconds=60)
     time.sleep(idle_seconds)
     memory_mine, memory_theirs = footprint.memory(ours, reference)
     ours_four = sum(memory_mine[name] for name in SAME_FOUR.values())
@@ -150,6 +152,8 @@ def measure(ours: Stack, reference: Stack, repeats: int, idle_seconds: float) ->
         "launch_ratio": ratio(launch_ours["seconds"], launch_reference["seconds"]),
         "cold_start_ratio": ratio(cold_ours["seconds"], cold_reference["seconds"]),
         "idle_memory_ratio": ratio(ours_four, theirs_four),
+        "idle_cpu_ratio": cpu["ratio"],
+        "idle_cpu": cpu,
         "whole_stack_at_rest_mb": round(whole, 1),
         "ours": {
             "cold_start_seconds": cold_ours.pop("seconds"),

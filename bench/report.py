@@ -131,6 +131,14 @@ def reference_rows(x: dict[str, Any]) -> list[Row]:
             x["idle_memory_ratio"],
             1.0,
         ),
+        against_reference(
+            "idle CPU, host-wide: each stack alone at rest",
+            f"{x['idle_cpu']['ours_percent_of_a_core']:.1f} % of a core",
+            f"{x['idle_cpu']['reference_percent_of_a_core']:.1f} % (bare machine"
+            f" {x['idle_cpu']['bare_machine_percent_of_a_core']:.1f} %)",
+            x["idle_cpu_ratio"],
+            2.5,
+        ),
         (
             "whole stack at rest: every service",
             f"{x['whole_stack_at_rest_mb']:.0f} MiB",

@@ -85,6 +85,12 @@ def test_the_table_shows_a_verdict_for_every_target_of_the_stack_parts():
             "launch_ratio": 0.8,
             "cold_start_ratio": 0.5,
             "idle_memory_ratio": 1.0,
+            "idle_cpu_ratio": 3.1,
+            "idle_cpu": {
+                "ours_percent_of_a_core": 18.6,
+                "reference_percent_of_a_core": 6.0,
+                "bare_machine_percent_of_a_core": 1.5,
+            },
             "whole_stack_at_rest_mb": 850.0,
             "ours": {**side, "idle_memory_same_four_mb": 380.0},
             "reference": {**side, "idle_memory_same_four_mb": 385.0},
@@ -115,7 +121,8 @@ def test_the_table_shows_a_verdict_for_every_target_of_the_stack_parts():
     table = report.render(results)
     for met in ("<=1.0x", "<=0.6x", "<900 MiB", "<=0.3x", "<=0.5x", "<=0.7x", "<=45 s", "none"):
         assert f"met ({met})" in table, met
-    assert "MISSED (<=120 s)" in table and "MISSED (<=1.1x)" in table
+    assert "MISSED (<=120 s)" in table and "MISSED (<=1.1x)" in table and "MISSED (<=2.5x)" in table
+    assert "18.6 % of a core" in table and "deploy_docker 6.0 % (bare machine 1.5 %)" in table
     assert table.count("viewer entry") == 4 and "1 FAILURE, 300 SUCCESS" in table
     assert "postgres's drift in the second half alone" in table
     assert "0.40 s; 0.25 s" in table and "deploy_docker 0.40 s; 0.25 s" in table
