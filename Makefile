@@ -19,9 +19,11 @@ lint: $(VENV)/installed
 	cd user_code && ../$(VENV)/bin/mypy
 
 # Everything: unit, integration (MySQL from the compose stack unless BOOKSHOP_TEST_MYSQL_ADMIN_URL
-# is set), the compose stack end to end, and the browser tests.
+# is set), the compose stack end to end, and the browser tests. Two workers: the tests that share
+# a stack stay on one worker (tests/conftest.py's WORKER_GROUPS, in its order), so that one
+# stack's waits overlap the other's; the summary says how long each folder took.
 test: lint
-	$(VENV)/bin/python -m pytest
+	$(VENV)/bin/python -m pytest -n 2 --no-loadscope-reorder
 
 # The tests that need no Docker and no database server: seconds, for a quick loop while editing.
 test-unit: $(VENV)/installed

@@ -1,4 +1,4 @@
-"""The whole deployment end to end: one stack for this package's tests (see support/stack.py)."""
+"""The whole deployment end to end, on the shared stack (tests/conftest.py, support/stack.py)."""
 
 import time
 from collections.abc import Iterator
@@ -8,13 +8,12 @@ from typing import Any
 
 import pytest
 
-from support.stack import TIMINGS, Stack, started_stack
+from support.stack import SHARED_STACK, TIMINGS, Stack
 
 
 @pytest.fixture(scope="package")
-def stack() -> Iterator[Stack]:
-    with started_stack("e2e") as started:
-        yield started
+def stack() -> Stack:
+    return SHARED_STACK.start()
 
 
 @dataclass

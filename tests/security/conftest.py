@@ -1,13 +1,10 @@
-"""The deployment under attack: a stack of its own, configured exactly as users run it."""
-
-from collections.abc import Iterator
+"""The deployment under attack: the shared stack (tests/conftest.py), configured as users run it."""
 
 import pytest
 
-from support.stack import Stack, started_stack
+from support.stack import SHARED_STACK, Stack
 
 
 @pytest.fixture(scope="package")
-def stack() -> Iterator[Stack]:
-    with started_stack("security") as started:
-        yield started
+def stack() -> Stack:
+    return SHARED_STACK.start()

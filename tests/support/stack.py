@@ -30,10 +30,12 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any
 
 from dagster_graphql import DagsterGraphQLClient
+from filelock import FileLock
 from requests.auth import HTTPBasicAuth
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,6 +110,7 @@ LOCATION_STATUS = """
 query { workspaceOrError { ... on Workspace { locationEntries { name loadStatus
   locationOrLoadError { __typename } } } } }
 """
+DAEMON_HEALTH = "query { instance { daemonHealth { allDaemonStatuses { daemonType required healthy } } } }"
 RUN_QUERY = """
 query($runId: ID!) {
   runOrError(runId: $runId) {
@@ -160,6 +163,9 @@ class Stack:
     # The benchmark also drives Dagster's deploy_docker example through this harness.
     compose_files: tuple[Path, ...] = (ROOT / "docker-compose.yml", HERE / "compose.test.yml")
     location: str = LOCATION
+    # The login proxy's cookies for checked credentials, kept as a browser keeps them, so that the
+    # tests' GraphQL polls do not each cost the proxy a bcrypt check.
+    cookies: CookieJar = field(default_factory=CookieJar)
 
     # ---- docker compose ------------------------------------------------------------------
     def compose(
@@ -186,10 +192,18 @@ class Stack:
         return self.compose("exec", "-T", service, "sh", "-c", script, input=input).stdout
 
     def build(self) -> None:
-        self.compose("build", timeout=1800)
+        """Build the images; under `pytest -n 2` one worker builds while the other waits, then finds them built."""
+        with FileLock(Path(tempfile.gettempdir()) / f"bookshop-build-{IMAGE_TAG}.lock"):
+            self.compose("build", timeout=1800)
 
     def up(self) -> None:
-        self.compose("up", "--detach", "--wait", "--wait-timeout", "300")
+        """`docker compose up`, then until every service is healthy: the daemon by its heartbeats
+        as the UI shows them, every other service by Docker's health check. (Docker checks the
+        daemon every 30 s, each check a start of Dagster's CLI; on Docker 20.10, which ignores
+        start_interval, `up --wait` would wait out that first interval.)"""
+        self.compose("up", "--detach", timeout=600)
+        wait_for(self.healthy_but_the_daemon, 300, "every service but the daemon to be healthy", interval=1)
+        wait_for(self.daemon_healthy, 300, "the daemon's heartbeats", interval=0.5)
         generated = self.exec("proxy", f"cat {GENERATED_PASSWORD.format(role='viewer')}").strip()
         self.viewer = (self.viewer[0], generated)
         files = " ".join(DATABASE_PASSWORDS.values())
@@ -243,14 +257,18 @@ class Stack:
         headers: dict[str, str] | None = None,
         credentials: tuple[str, str] | None = None,
         signed_in: bool = True,
+        keep_cookies: bool = False,
     ) -> Answer:
-        """One request to an entry of the proxy, as its role (or as `credentials`, or anonymous)."""
+        """One request to an entry of the proxy, as its role (or as `credentials`, or anonymous);
+        with `keep_cookies`, as a browser sends it: with the cookies of earlier answers, keeping new ones."""
         sent = dict(headers or {})
         if signed_in:
             sent["Authorization"] = basic_auth(credentials or self.credentials(port))
         request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=body, headers=sent, method=method)
+        handlers = [urllib.request.HTTPCookieProcessor(self.cookies)] if keep_cookies else []
+        opener = urllib.request.build_opener(*handlers)
         try:
-            with urllib.request.urlopen(request, timeout=60) as response:
+            with opener.open(request, timeout=60) as response:
                 return Answer(response.status, dict(response.headers), response.read())
         except urllib.error.HTTPError as error:
             return Answer(error.code, dict(error.headers), error.read())
@@ -269,7 +287,8 @@ class Stack:
     def post_graphql(self, port: int, query: str, **variables: Any) -> Answer:
         """One GraphQL request to a webserver, by its entry's port, as the proxy answers it."""
         body = json.dumps({"query": query, "variables": variables}).encode()
-        return self.http(port, "/graphql", method="POST", body=body, headers={"Content-Type": "application/json"})
+        headers = {"Content-Type": "application/json"}
+        return self.http(port, "/graphql", method="POST", body=body, headers=headers, keep_cookies=True)
 
     def graphql_response(self, port: int, query: str, **variables: Any) -> dict[str, Any]:
         """The whole answer of one webserver's GraphQL API (data and errors), by its entry's port."""
@@ -319,6 +338,20 @@ class Stack:
             for entry in entries
         )
 
+    def healthy_but_the_daemon(self) -> bool:
+        """Every service with a health check but the daemon is healthy, the rest running (a one-shot: exited 0)."""
+        for name, row in self.services().items():
+            if name != "daemon" and row.get("Health") not in ("", None, "healthy"):
+                return False
+            if row["State"] not in ("running", "exited") or (row["State"] == "exited" and row["ExitCode"] != 0):
+                return False
+        return True
+
+    def daemon_healthy(self) -> bool:
+        """Every daemon the instance requires has written a recent heartbeat, as the UI's Daemons page says."""
+        statuses = self.graphql(DAEMON_HEALTH)["instance"]["daemonHealth"]["allDaemonStatuses"]
+        return all(status["healthy"] for status in statuses if status["required"])
+
     def run(self, run_id: str) -> dict[str, Any]:
         run = self.graphql(RUN_QUERY, runId=run_id)["runOrError"]
         assert run["__typename"] == "Run", run
@@ -340,6 +373,11 @@ class Stack:
         ids = [line for line in listed.stdout.split() if line]
         if ids:
             subprocess.run(["docker", "rm", "--force", *ids], capture_output=True, check=False)
+
+
+# The test stacks' clock, through the setting an operator has: every service checked every 5 s, so
+# that a service a test restarts is healthy again within seconds.
+TEST_CLOCKS = {"BOOKSHOP_HEALTHCHECK_INTERVAL": "5s"}
 
 
 def new_stack(suite: str) -> Stack:
@@ -368,14 +406,14 @@ def new_stack(suite: str) -> Stack:
 
 @contextlib.contextmanager
 def started_stack(suite: str, settings: dict[str, str] | None = None) -> Iterator[Stack]:
-    """Build the images, bring every service up healthy (with `settings` over the test
-    environment's); remove everything at the end."""
+    """Build the images, bring every service up healthy on the test clocks (with `settings` over
+    the test environment's); remove everything at the end."""
     stack = new_stack(suite)
     try:
         started = time.monotonic()
         stack.build()
         TIMINGS[f"{suite}: build images"] = time.monotonic() - started
-        stack.env.update(settings or {})
+        stack.env.update(TEST_CLOCKS | (settings or {}))
         started = time.monotonic()
         stack.up()
         TIMINGS[f"{suite}: up until all healthy"] = time.monotonic() - started
@@ -385,6 +423,30 @@ def started_stack(suite: str, settings: dict[str, str] | None = None) -> Iterato
         (Path(tempfile.gettempdir()) / f"{stack.project}.log").write_text(logs.stdout + logs.stderr)
         stack.remove_run_containers()
         stack.compose("down", "--volumes", "--remove-orphans", check=False, timeout=300)
+
+
+class SharedStack:
+    """A started stack for the tests of several packages: started at its first use, stopped when told."""
+
+    def __init__(self, suite: str):
+        self.suite = suite
+        self.stack: Stack | None = None
+        self.running = contextlib.ExitStack()
+
+    def start(self) -> Stack:
+        if self.stack is None:
+            self.stack = self.running.enter_context(started_stack(self.suite))
+        return self.stack
+
+    def stop(self) -> None:
+        self.running.close()
+        self.stack = None
+
+
+# The stack of the packages whose tests put back what they change (e2e, security): each test passes
+# alone or in any order on it. Up at its first use; down once the last of those tests on a worker
+# is over (tests/conftest.py, pytest_runtest_teardown).
+SHARED_STACK = SharedStack("shared")
 
 
 def wait_for(condition: Callable[[], Any], timeout: float, what: str, interval: float = 2.0) -> Any:
