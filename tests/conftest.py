@@ -58,10 +58,11 @@ def definitions(code_location_env) -> dg.Definitions:
     return defs()
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """Headless Chromium, shared by the browser tests of a package (closed after them: Playwright's
-    event loop would stand in the way of tests that run their own, such as Dagster's automation tests)."""
+    """Headless Chromium, shared by the browser tests of a module and closed after them: while it
+    runs, Playwright's event loop stands in the way of a later test that runs its own on the same
+    worker (Dagster's `evaluate_automation_conditions`)."""
     with sync_playwright() as playwright:
         browser = chromium(playwright)
         yield browser
