@@ -36,7 +36,7 @@ query {
 SENSOR_QUERY = """
 query($selector: SensorSelector!) {
   sensorOrError(sensorSelector: $selector) {
-    ... on Sensor { sensorState { status ticks(limit: 1) { status } } }
+    ... on Sensor { canReset sensorState { status ticks(limit: 1) { status } } }
     ... on PythonError { message }
   }
 }
@@ -115,11 +115,13 @@ def set_sensor(stack: Stack, name: str, running: bool) -> None:
     """Turn a sensor on or off as the UI does, its state then stored whatever the default, and
     look again once the sensor's tick under way is over: that tick ends by writing back the
     sensor's state as it read it a moment before (Dagster's sensor daemon), which can undo a switch
-    made in that moment. An undone switch is made again, as an operator would."""
+    made in that moment, back to a stored state or to the code's default (a sensor that runs by
+    default then still shows RUNNING, but no longer stored). An undone switch is made again, as an
+    operator would."""
     wanted = "RUNNING" if running else "STOPPED"
     for _ in range(SWITCH_ATTEMPTS):
         switch_sensor(stack, name, running)
-        if settled_sensor_status(stack, name) == wanted:
+        if settled_sensor_switch(stack, name) == wanted:
             return
     raise AssertionError(f"{name} did not stay {wanted} after {SWITCH_ATTEMPTS} switches")
 
@@ -134,23 +136,25 @@ def switch_sensor(stack: Stack, name: str, running: bool) -> None:
         assert started.get("sensorState", {}).get("status") == "RUNNING", started
 
 
-def sensor_state(stack: Stack, name: str) -> dict[str, Any]:
-    """The sensor's status and its newest tick."""
-    sensor = stack.graphql(SENSOR_QUERY, selector={**REPOSITORY_SELECTOR, "sensorName": name})["sensorOrError"]
-    assert "sensorState" in sensor, sensor
-    return sensor["sensorState"]
+def sensor(stack: Stack, name: str) -> dict[str, Any]:
+    """The sensor's status, its newest tick, and whether its status is stored (canReset) rather
+    than its code's default."""
+    found = stack.graphql(SENSOR_QUERY, selector={**REPOSITORY_SELECTOR, "sensorName": name})["sensorOrError"]
+    assert "sensorState" in found, found
+    return found
 
 
-def settled_sensor_status(stack: Stack, name: str) -> str:
-    """The sensor's status once its newest tick is over and that tick's state write (a moment after
-    the tick's own) is done."""
+def settled_sensor_switch(stack: Stack, name: str) -> str:
+    """The sensor's stored status ("default" where none is stored) once its newest tick is over and
+    that tick's state write (a moment after the tick's own) is done."""
 
     def newest_tick_over() -> bool:
-        return all(tick["status"] != "STARTED" for tick in sensor_state(stack, name)["ticks"])
+        return all(tick["status"] != "STARTED" for tick in sensor(stack, name)["sensorState"]["ticks"])
 
     wait_for(newest_tick_over, 120, f"the tick under way of {name} to end", interval=0.5)
     time.sleep(1)
-    return sensor_state(stack, name)["status"]
+    settled = sensor(stack, name)
+    return settled["sensorState"]["status"] if settled["canReset"] else "default"
 
 
 def failures(stack: Stack, run_id: str) -> list[str]:
