@@ -13,14 +13,20 @@ def test_defaults_when_nothing_is_set():
     assert settings.timezone({}) == "UTC"
     assert settings.start_running({}) is False
     assert settings.retention_days({}) == 90
+    assert settings.alert_interval_seconds({}) == 30
     assert settings.schedule_cron({}, "daily_refresh_schedule", "0 2 * * *") == "0 2 * * *"
 
 
 def test_overrides_are_read_from_their_variables():
-    env = {"DAILY_REFRESH_SCHEDULE_CRON": " 30 3 * * * ", "BOOKSHOP_TIMEZONE": "Europe/Amsterdam"}
+    env = {
+        "DAILY_REFRESH_SCHEDULE_CRON": " 30 3 * * * ",
+        "BOOKSHOP_TIMEZONE": "Europe/Amsterdam",
+        "BOOKSHOP_ALERT_INTERVAL_SECONDS": "5",
+    }
 
     assert settings.schedule_cron(env, "daily_refresh_schedule", "0 2 * * *") == "30 3 * * *"
     assert settings.timezone(env) == "Europe/Amsterdam"
+    assert settings.alert_interval_seconds(env) == 5
 
 
 @pytest.mark.parametrize(
@@ -38,6 +44,9 @@ def test_bad_values_name_their_variable():
         settings.timezone({"BOOKSHOP_TIMEZONE": "Mars/Olympus"})
     with pytest.raises(settings.SettingsError, match="BOOKSHOP_RETENTION_DAYS='ninety' must be a whole number"):
         settings.retention_days({"BOOKSHOP_RETENTION_DAYS": "ninety"})
+    for never in ("0", "-5", "half a minute"):
+        with pytest.raises(settings.SettingsError, match=f"BOOKSHOP_ALERT_INTERVAL_SECONDS='{never}' must be a whole"):
+            settings.alert_interval_seconds({"BOOKSHOP_ALERT_INTERVAL_SECONDS": never})
 
 
 DEFAULTS_REPEATED_NOWHERE = [
@@ -65,6 +74,7 @@ def test_a_default_changed_in_the_code_reaches_every_deployment(environment, cod
     )
     monkeypatch.setattr(settings, "DEFAULT_TIMEZONE", "Europe/Amsterdam")
     monkeypatch.setattr(settings, "DEFAULT_RETENTION_DAYS", 7)
+    monkeypatch.setattr(settings, "DEFAULT_ALERT_INTERVAL_SECONDS", 45)
     for name, value in environment().items():
         monkeypatch.setenv(name, value)
 
@@ -74,3 +84,5 @@ def test_a_default_changed_in_the_code_reaches_every_deployment(environment, cod
     assert daily_schedule.cron_schedule == "45 1 * * *"
     assert daily_schedule.execution_timezone == "Europe/Amsterdam"
     assert definitions.resources["retention"].days == 7
+    assert definitions.resolve_sensor_def("run_failure_alert_sensor").minimum_interval_seconds == 45
+    assert definitions.resources["failure_webhook"].first_retry_seconds == 45

@@ -3,9 +3,11 @@ import json
 import dagster as dg
 
 from bookshop.alert_queue import AlertQueue
-from bookshop.defs.failure_alerts import run_failure_alert_sensor
+from bookshop.defs.failure_alerts import build_run_failure_alert_sensor
 from bookshop.webhook import FailureWebhook
 from support.webhook_receiver import webhook_receiver
+
+run_failure_alert_sensor = build_run_failure_alert_sensor(30)
 
 
 @dg.op

@@ -13,9 +13,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 TIMEZONE_VARIABLE = "BOOKSHOP_TIMEZONE"
 START_RUNNING_VARIABLE = "BOOKSHOP_SCHEDULES_AND_SENSORS_RUNNING"
 RETENTION_DAYS_VARIABLE = "BOOKSHOP_RETENTION_DAYS"
+ALERT_INTERVAL_VARIABLE = "BOOKSHOP_ALERT_INTERVAL_SECONDS"
 
 DEFAULT_TIMEZONE = "UTC"
 DEFAULT_RETENTION_DAYS = 90
+DEFAULT_ALERT_INTERVAL_SECONDS = 30
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
@@ -61,4 +63,15 @@ def retention_days(env: Mapping[str, str]) -> int:
         return DEFAULT_RETENTION_DAYS
     if not value.isdigit():
         raise SettingsError(f"{RETENTION_DAYS_VARIABLE}={value!r} must be a whole number of days (0: keep everything)")
+    return int(value)
+
+
+def alert_interval_seconds(env: Mapping[str, str]) -> int:
+    """How often the failure alert sensor looks for failed runs, and the delay before an alert's
+    first retry (each later one doubles it)."""
+    value = env.get(ALERT_INTERVAL_VARIABLE, "").strip()
+    if not value:
+        return DEFAULT_ALERT_INTERVAL_SECONDS
+    if not value.isdigit() or int(value) == 0:
+        raise SettingsError(f"{ALERT_INTERVAL_VARIABLE}={value!r} must be a whole number of seconds, at least 1")
     return int(value)

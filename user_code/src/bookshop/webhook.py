@@ -6,6 +6,8 @@ import urllib.request
 
 import dagster as dg
 
+from bookshop import settings
+
 # The log channel ops teams grep for alerts (see the operator guide).
 logger = logging.getLogger("bookshop.alerts")
 
@@ -35,10 +37,10 @@ class FailureWebhook(dg.ConfigurableResource):
     webserver_url: str = "http://localhost:3000"
     timeout_seconds: float = 10.0
     max_attempts: int = 10
-    first_retry_seconds: float = 30.0
+    first_retry_seconds: float = settings.DEFAULT_ALERT_INTERVAL_SECONDS
 
     def retry_delay(self, failed_attempts: int) -> float:
-        """Seconds to wait after the n-th failed POST: 30, 60, 120, ... capped at an hour."""
+        """Seconds to wait after the n-th failed POST: 30, 60, 120, ... (by default) capped at an hour."""
         return min(self.first_retry_seconds * 2 ** (failed_attempts - 1), 3600.0)
 
     def post(self, alert: dict[str, str]) -> None:

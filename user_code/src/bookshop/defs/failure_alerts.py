@@ -1,10 +1,12 @@
 """Tells ops teams about every failed run, at least once, even while their webhook is down."""
 
 import json
+import os
 import time
 
 import dagster as dg
 
+from bookshop import settings
 from bookshop.alert_queue import AlertQueue
 from bookshop.webhook import FailureWebhook, WebhookError, failure_alert, logger
 
@@ -69,20 +71,30 @@ def post_due_alerts(context: dg.SensorEvaluationContext, queue: AlertQueue, webh
     return outcomes
 
 
-@dg.sensor(
-    name="run_failure_alert_sensor",
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    minimum_interval_seconds=30,
-    description=(
-        "Logs every failed run as JSON and POSTs it to BOOKSHOP_ALERT_WEBHOOK_URL when set; a failed POST is"
-        " tried again with backoff, the alerts owed kept in this sensor's cursor."
-    ),
-)
-def run_failure_alert_sensor(context: dg.SensorEvaluationContext, failure_webhook: FailureWebhook) -> dg.SkipReason:
-    # A failed POST never fails the tick: a failed tick does not save its cursor, so the alerts it
-    # had delivered would be sent again.
-    queue = AlertQueue.from_cursor(context.cursor)
-    queue_new_failures(context, queue, failure_webhook)
-    outcomes = post_due_alerts(context, queue, failure_webhook)
-    context.update_cursor(queue.to_cursor())
-    return dg.SkipReason("\n".join(outcomes) or f"nothing due; {len(queue.due)} alerts waiting to be retried")
+def build_run_failure_alert_sensor(interval_seconds: int) -> dg.SensorDefinition:
+    """The failure alert sensor, looking every `interval_seconds` (BOOKSHOP_ALERT_INTERVAL_SECONDS)."""
+
+    @dg.sensor(
+        name="run_failure_alert_sensor",
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        minimum_interval_seconds=interval_seconds,
+        description=(
+            "Logs every failed run as JSON and POSTs it to BOOKSHOP_ALERT_WEBHOOK_URL when set; a failed POST is"
+            " tried again with backoff, the alerts owed kept in this sensor's cursor."
+        ),
+    )
+    def run_failure_alert_sensor(context: dg.SensorEvaluationContext, failure_webhook: FailureWebhook) -> dg.SkipReason:
+        # A failed POST never fails the tick: a failed tick does not save its cursor, so the alerts it
+        # had delivered would be sent again.
+        queue = AlertQueue.from_cursor(context.cursor)
+        queue_new_failures(context, queue, failure_webhook)
+        outcomes = post_due_alerts(context, queue, failure_webhook)
+        context.update_cursor(queue.to_cursor())
+        return dg.SkipReason("\n".join(outcomes) or f"nothing due; {len(queue.due)} alerts waiting to be retried")
+
+    return run_failure_alert_sensor
+
+
+@dg.definitions
+def failure_alerts() -> dg.Definitions:
+    return dg.Definitions(sensors=[build_run_failure_alert_sensor(settings.alert_interval_seconds(os.environ))])

@@ -1,7 +1,10 @@
 """Resources, configured from the environment (see .env.example for every variable)."""
 
+import os
+
 import dagster as dg
 
+from bookshop import settings
 from bookshop.incoming_files import IncomingOrderFiles
 from bookshop.mysql import MySQLResource
 from bookshop.storage.exports import ExportDirectory
@@ -30,7 +33,9 @@ def resources() -> dg.Definitions:
                 path=dg.EnvVar("BOOKSHOP_INCOMING_PATH"), storage_path=dg.EnvVar("BOOKSHOP_STORAGE_PATH")
             ),
             "failure_webhook": FailureWebhook(
-                url=dg.EnvVar("BOOKSHOP_ALERT_WEBHOOK_URL"), webserver_url=dg.EnvVar("DAGSTER_WEBSERVER_PUBLIC_URL")
+                url=dg.EnvVar("BOOKSHOP_ALERT_WEBHOOK_URL"),
+                webserver_url=dg.EnvVar("DAGSTER_WEBSERVER_PUBLIC_URL"),
+                first_retry_seconds=settings.alert_interval_seconds(os.environ),
             ),
         }
     )
