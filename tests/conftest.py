@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+from integration.conftest import ShopDatabase, started_shop_database
 from playwright.sync_api import Browser, Page, sync_playwright
 from xdist.scheduler import LoadScopeScheduling
 
@@ -56,6 +57,12 @@ def code_location_env(monkeypatch, tmp_path):
 @pytest.fixture
 def definitions(code_location_env) -> dg.Definitions:
     return defs()
+
+
+@pytest.fixture(scope="session")
+def shop_database() -> Iterator[ShopDatabase]:
+    """One MySQL with the shop for the integration tests and the bench smoke test (one worker group)."""
+    yield from started_shop_database()
 
 
 @pytest.fixture(scope="module")

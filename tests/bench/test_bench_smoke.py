@@ -9,7 +9,7 @@ import json
 import subprocess
 import sys
 
-from integration.conftest import ROOT, shop_database  # noqa: F401  (the fixture, shared)
+from integration.conftest import ROOT
 from sqlalchemy import text
 
 ROWS = 1000
@@ -19,7 +19,7 @@ CHANGED = 10
 PUBLIC_ENTRY_POINTS = {"bookshop.definitions"}
 
 
-def test_reads_benchmark_reports_exact_orders_and_the_incremental_scale(shop_database, tmp_path):  # noqa: F811
+def test_reads_benchmark_reports_exact_orders_and_the_incremental_scale(shop_database, tmp_path):
     output = tmp_path / "results.json"
     admin_url = shop_database.admin_url.render_as_string(hide_password=False)
     command = [sys.executable, "-m", "bench", "--skip-stack", "--mysql-admin-url", admin_url]

@@ -9,11 +9,13 @@ import pytest
 from support.stack import Stack, started_stack
 
 # Monitoring on a short clock, so that the dead-daemon alert arrives and resolves within minutes
-# (test_monitoring.py); thresholds and `for:` durations are monitoring/rules.yml's own.
+# (test_monitoring.py); thresholds and `for:` durations are monitoring/rules.yml's own. Failed runs
+# are looked for, and a failed alert POST first tried again, every 5 s (test_alerts.py).
 FAST_MONITORING = {
     "BOOKSHOP_MONITORING_INTERVAL_SECONDS": "5",
     "BOOKSHOP_ALERT_GROUP_WAIT": "5s",
     "BOOKSHOP_ALERT_GROUP_INTERVAL": "10s",
+    "BOOKSHOP_ALERT_INTERVAL_SECONDS": "5",
 }
 
 

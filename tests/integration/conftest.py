@@ -71,8 +71,9 @@ def compose(project: str, passwords: dict[str, str], *args: str) -> str:
     return subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
 
 
-@pytest.fixture(scope="session")
-def shop_database() -> ShopDatabase:
+def started_shop_database() -> Iterator[ShopDatabase]:
+    """The shop's MySQL: BOOKSHOP_TEST_MYSQL_ADMIN_URL's server, else the compose stack's mysql
+    service alone under a project of its own (tests/conftest.py's `shop_database` fixture)."""
     admin_url = os.environ.get("BOOKSHOP_TEST_MYSQL_ADMIN_URL")
     password = f"reader-{uuid.uuid4().hex[:12]}"
     if admin_url:
