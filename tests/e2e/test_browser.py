@@ -121,14 +121,15 @@ def toggle_of(page: Page, name: str, editable: bool = True) -> Locator:
     of its row (the first selects the row for bulk actions). It is disabled until the user's
     permissions and the schedule's state have loaded, and for good in the read-only UI. A row
     that stays unloaded, or shows "Error loading schedule state" in place of the switch (both
-    seen while run containers start on both cores), gets what a person would do: a reload. If
+    seen while run containers start on both cores), gets what a person would do: a reload. Each
+    look waits 30 s, as long as a row took to load with a busy loop on one of the two cores. If
     the last one fails too, the error names what the page's own GraphQL request answers."""
     for attempt in range(4):
         checkboxes = automation_row(page, name).get_by_role("checkbox")
         try:
-            expect(checkboxes).to_have_count(2, timeout=15_000)
+            expect(checkboxes).to_have_count(2, timeout=30_000)
             if editable:
-                expect(checkboxes.nth(1)).to_be_enabled(timeout=15_000)
+                expect(checkboxes.nth(1)).to_be_enabled(timeout=30_000)
             return checkboxes.nth(1)
         except AssertionError as unloaded:
             if attempt == 3:
