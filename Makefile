@@ -25,9 +25,10 @@ lint: $(VENV)/installed
 test: lint
 	$(VENV)/bin/python -m pytest -n 2 --no-loadscope-reorder
 
-# The tests that need no Docker and no database server: seconds, for a quick loop while editing.
+# The tests that need no Docker and no database server, on two workers: well under a minute, for a
+# quick loop while editing.
 test-unit: $(VENV)/installed
-	$(VENV)/bin/python -m pytest -m unit
+	$(VENV)/bin/python -m pytest -m unit -n 2
 
 # For changing an asset: the code location on this machine with `dagster dev` (UI and daemon, runs
 # in local processes, history in .dev/), reading the compose MySQL, which runs alone under a project

@@ -271,7 +271,7 @@ def test_queue_monitoring_retries_and_retention_are_the_compose_deployments(inst
 
     assert queue["max_concurrent_runs"] == 4  # compose: DAGSTER_MAX_CONCURRENT_RUNS, default 4
     assert queue["tag_concurrency_limits"] == compose["run_coordinator"]["config"]["tag_concurrency_limits"]
-    assert queue["dequeue_interval_seconds"] == compose["run_coordinator"]["config"]["dequeue_interval_seconds"]
+    assert queue["dequeue_interval_seconds"] == 5  # compose: DAGSTER_DEQUEUE_INTERVAL_SECONDS, default 5
 
     assert instance.run_monitoring_enabled
     assert instance.run_monitoring_max_resume_run_attempts == compose["run_monitoring"]["max_resume_run_attempts"]

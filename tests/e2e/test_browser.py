@@ -117,20 +117,23 @@ def wait_until_a_stop_sticks(stack: Stack) -> None:
 
 
 def toggle_of(page: Page, name: str, editable: bool = True) -> Locator:
-    """A schedule's on/off switch, drawn once the schedule's state has loaded: the second checkbox
-    of its row (the first selects the row for bulk actions). It is disabled until the user's
-    permissions and the schedule's state have loaded, and for good in the read-only UI. A row
-    that stays unloaded, or shows "Error loading schedule state" in place of the switch (both
-    seen while run containers start on both cores), gets what a person would do: a reload. Each
-    look waits 30 s, as long as a row took to load with a busy loop on one of the two cores. If
-    the last one fails too, the error names what the page's own GraphQL request answers."""
+    """A schedule's on/off switch, drawn once the schedule's state has loaded. A row first draws a
+    placeholder switch, disabled, then a spinner, then the schedule's own switch: enabled for an
+    operator; in the read-only UI disabled for good, inside the tooltip that says why. A row that
+    stays unloaded, or shows "Error loading schedule state" in place of the switch (both seen
+    while run containers start on both cores), gets what a person would do: a reload. Each look
+    waits 30 s, as long as a row took to load with a busy loop on one of the two cores. If the
+    last one fails too, the error names what the page's own GraphQL request answers."""
     for attempt in range(4):
-        checkboxes = automation_row(page, name).get_by_role("checkbox")
+        row = automation_row(page, name)
+        # The second checkbox of the row (the first selects the row for bulk actions).
+        loaded = row.get_by_role("checkbox").nth(1) if editable else row.locator("[data-state]").get_by_role("checkbox")
         try:
-            expect(checkboxes).to_have_count(2, timeout=30_000)
             if editable:
-                expect(checkboxes.nth(1)).to_be_enabled(timeout=30_000)
-            return checkboxes.nth(1)
+                expect(loaded).to_be_enabled(timeout=30_000)
+            else:
+                expect(loaded).to_have_count(1, timeout=30_000)
+            return loaded
         except AssertionError as unloaded:
             if attempt == 3:
                 raise AssertionError(f"{name}'s state, asked by the page: {state_seen_by(page, name)}") from unloaded
