@@ -150,12 +150,15 @@ def wait_until_idle(stack: Stack, timeout: float = 300) -> None:
 
 # ---- the steps -------------------------------------------------------------------------------
 def test_all_services_are_healthy_and_only_the_login_proxy_is_published(stack: Stack):
-    # The harness waited for the daemon's heartbeats; Docker's own check of it runs every 30 s.
+    # The harness waited for the daemon's heartbeats; Docker does not check the daemon (it stops
+    # itself when one of its threads dies, and Docker starts it again).
     def all_healthy():
         services = stack.services()
-        return services if all(services[name].get("Health") == "healthy" for name in SERVICES) else None
+        checked = set(SERVICES) - {"daemon"}
+        return services if all(services[name].get("Health") == "healthy" for name in checked) else None
 
     services = wait_for(all_healthy, 120, "Docker to report every service healthy")
+    assert services["daemon"]["State"] == "running" and not services["daemon"].get("Health"), services["daemon"]
     assert services["migrate"]["State"] == "exited" and services["migrate"]["ExitCode"] == 0
     published = {
         name: {(p["URL"], p["PublishedPort"]) for p in row.get("Publishers") or [] if p.get("PublishedPort")}
