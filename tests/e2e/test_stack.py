@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from operations.history import set_sensor
 
 from support.location import ASSETS, INSTIGATORS_QUERY, RUNS_QUERY
 from support.shop_figures import assert_exports_hold_the_figures, stack_figures
@@ -121,7 +122,12 @@ def instigator_states(stack: Stack) -> dict[str, str]:
 
 
 def switch(stack: Stack, kind: str, name: str, running: bool) -> None:
-    """Starts or stops a schedule or sensor with the UI's own mutations; its stored state follows."""
+    """Starts or stops a schedule or sensor with the UI's own mutations; its stored state follows.
+    A sensor's switch is looked at again once its tick under way has written back the state it
+    read, and made again if that write undid it (operations/history.py, set_sensor)."""
+    if kind == "sensor":
+        set_sensor(stack, name, running)
+        return
     start, stop = SWITCHES[kind]
     if running:
         stack.graphql(start, selector={**REPOSITORY_SELECTOR, f"{kind}Name": name})
