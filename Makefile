@@ -67,12 +67,14 @@ screenshots: $(VENV)/installed
 	BOOKSHOP_SCREENSHOT_DIR=docs/screenshots $(VENV)/bin/python -m pytest tests/e2e -k browser
 
 # Re-resolve every pin after changing a version in user_code/pyproject.toml or locks/*.in.
-# dagster-previous.txt: the previous Dagster release, for the upgrade drill (docs/operator-guide.md).
+# dagster-previous.txt: the previous Dagster release, for the upgrade drill (docs/operator-guide.md);
+# the warehouse's: the second team's code location of the tests (tests/code_locations/).
 lock: $(VENV)/installed
 	$(VENV)/bin/uv pip compile $(PLATFORM) user_code/pyproject.toml -o locks/user_code.txt
 	cd locks && ../$(VENV)/bin/uv pip compile $(PLATFORM) dagster.in -c user_code.txt -o dagster.txt
 	cd locks && ../$(VENV)/bin/uv pip compile $(PLATFORM) dagster-previous.in -o dagster-previous.txt
 	cd locks && ../$(VENV)/bin/uv pip compile $(PLATFORM) dev.in -o dev.txt
+	cd tests/code_locations/warehouse && ../../../$(VENV)/bin/uv pip compile $(PLATFORM) requirements.in -o requirements.txt
 
 clean:
 	rm -rf $(VENV) test-output .pytest_cache .ruff_cache user_code/.mypy_cache .dev

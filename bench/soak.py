@@ -32,7 +32,7 @@ DATABASE_BYTES = 'psql -U postgres -d "$DAGSTER_POSTGRES_DB" -tAc "SELECT pg_dat
 
 
 def cron_settings() -> list[str]:
-    return sorted(set(re.findall(r"\b([A-Z][A-Z_]*_CRON)\b", (ROOT / "docker-compose.yml").read_text())))
+    return sorted(set(re.findall(r"\b([A-Z][A-Z_]*_CRON)\b", (ROOT / "code_locations" / "bookshop.yaml").read_text())))
 
 
 def recreate(stack: Stack, everything_on: bool) -> None:

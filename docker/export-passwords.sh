@@ -1,8 +1,8 @@
 #!/bin/sh
 # Entrypoint of the Dagster images: exports the database passwords this container was given (the
 # volume that compose mounts on /run/bookshop-passwords, written by docker/passwords.sh), then
-# runs the command. The daemon's run launcher copies them from its environment into each run
-# container, which mounts no password volume and keeps the values it was given.
+# runs the command. A bookshop run container mounts what its code server mounts and so reads the
+# MySQL reader's password here too; Dagster's it is given by the daemon's run launcher.
 set -eu
 kept=/run/bookshop-passwords
 if [ -f "$kept/postgres" ]; then

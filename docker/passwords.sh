@@ -35,3 +35,6 @@ keep admin/mysql_root MYSQL_ROOT_PASSWORD
 keep dagster/postgres DAGSTER_POSTGRES_PASSWORD
 keep dagster/mysql_reader MYSQL_READER_PASSWORD
 keep viewer/postgres DAGSTER_POSTGRES_VIEWER_PASSWORD
+# Every code location's code server loads the instance: Dagster's password, and nothing else.
+cp "$kept/dagster/postgres" "$kept/locations/postgres.new"
+mv "$kept/locations/postgres.new" "$kept/locations/postgres"

@@ -2,9 +2,11 @@
 // sends them here): a container's creation, judged by its body, and calls on one container,
 // judged by what that container is. Passed calls go on to Docker through /_docker/.
 //
-// What the deployment's run containers are comes from the environment, said once in compose:
-// DAGSTER_RUN_IMAGE (the only image), DAGSTER_RUN_NETWORK (their network) and DAGSTER_RUN_VOLUMES
-// (the only volumes, comma-separated as `name:/path:mode`).
+// A run container of the deployment is its code location's code server (the container compose
+// made from the location's declaration, labelled bookshop.code-location in this compose project,
+// COMPOSE_PROJECT_NAME): that image, that server's volumes and mounts, and besides them only
+// DAGSTER_RUN_VOLUMES (comma-separated as `name:/path:mode`), on DAGSTER_RUN_NETWORK. The run
+// launcher (docker/bookshop_run_launcher.py) builds each one so, and labels it with its location.
 
 const HOST_NAMESPACES = ['NetworkMode', 'PidMode', 'IpcMode', 'UTSMode', 'UsernsMode', 'CgroupnsMode'];
 const NOT_ASKED = ['Devices', 'DeviceRequests', 'DeviceCgroupRules', 'CapAdd', 'Mounts', 'VolumesFrom',
@@ -25,6 +27,25 @@ function answer(r, reply) {
     r.return(reply.status, reply.responseText);
 }
 
+const LOCATION_LABEL = 'bookshop.code-location';
+
+// The code servers of this compose project: all of them, or the one of a code location.
+async function codeServers(r, location) {
+    const labels = ['com.docker.compose.project=' + process.env.COMPOSE_PROJECT_NAME,
+        location === undefined ? LOCATION_LABEL : LOCATION_LABEL + '=' + location];
+    const listed = await r.subrequest('/_docker/containers/json',
+        {method: 'GET', args: 'all=1&filters=' + encodeURIComponent(JSON.stringify({label: labels})), body: ''});
+    return {status: listed.status, text: listed.responseText};
+}
+
+// A container's volumes and bind mounts as Docker's `name-or-path:/target:rw|ro` (the run
+// launcher's mounts_as_binds).
+function mountsAsBinds(container) {
+    return (container.Mounts || []).filter((mount) => mount.Type === 'volume' || mount.Type === 'bind')
+        .map((mount) => (mount.Type === 'volume' ? mount.Name : mount.Source) + ':' + mount.Destination + ':'
+            + (mount.RW ? 'rw' : 'ro'));
+}
+
 function isEmpty(value) {
     return value === undefined || value === null || value === '' || value === false
         || (Array.isArray(value) && value.length === 0)
@@ -32,14 +53,19 @@ function isEmpty(value) {
 }
 
 // Why this container may not be created, or null: it must be exactly a run container of the
-// deployment, whatever its creator asks.
-function createRefusal(spec) {
-    const image = process.env.DAGSTER_RUN_IMAGE;
+// deployment, the code server of its code location (server: as Docker inspects it, or undefined),
+// whatever its creator asks.
+function createRefusal(spec, location, server) {
     const network = process.env.DAGSTER_RUN_NETWORK;
-    const volumes = (process.env.DAGSTER_RUN_VOLUMES || '').split(',').filter((volume) => volume);
     const host = spec.HostConfig || {};
-    if (spec.Image !== image) {
-        return 'image ' + JSON.stringify(spec.Image) + ' is not the run image';
+    if (server === undefined) {
+        return 'no code server of this deployment serves the code location ' + JSON.stringify(location);
+    }
+    const volumes = (process.env.DAGSTER_RUN_VOLUMES || '').split(',').filter((volume) => volume)
+        .concat(mountsAsBinds(server));
+    if (spec.Image !== server.Config.Image) {
+        return 'image ' + JSON.stringify(spec.Image) + ' is not the image of the code location '
+            + JSON.stringify(location);
     }
     if (host.Privileged) {
         return 'privileged mode';
@@ -80,7 +106,21 @@ async function create(r) {
     } catch (error) {
         return refuse(r, 400, 'the body is not JSON');
     }
-    const refusal = createRefusal(spec);
+    const location = (spec.Labels || {})[LOCATION_LABEL];
+    const servers = await codeServers(r, location === undefined ? '' : location);
+    if (servers.status !== 200) {
+        return answer(r, {status: servers.status, responseText: servers.text});
+    }
+    const listed = JSON.parse(servers.text);
+    let server;
+    if (listed.length === 1) {
+        const inspected = await r.subrequest('/_docker/containers/' + listed[0].Id + '/json', {method: 'GET', body: ''});
+        if (inspected.status !== 200) {
+            return answer(r, inspected);
+        }
+        server = JSON.parse(inspected.responseText);
+    }
+    const refusal = createRefusal(spec, location, server);
     if (refusal) {
         r.error('containers/create refused: ' + refusal);
         return refuse(r, 403, refusal);
@@ -89,8 +129,30 @@ async function create(r) {
     answer(r, created);
 }
 
+// A list of containers: this deployment's run containers if the client's filters ask for the
+// label dagster/run_id, else its code servers (of one code location, if the filters name one by
+// its label); whatever else the client asked.
+async function list(r) {
+    let asked = [];
+    try {
+        asked = [].concat(JSON.parse(decodeURIComponent((r.args.filters || '{}').replace(/\+/g, ' '))).label || []);
+    } catch (error) {
+        return refuse(r, 400, 'the filters are not JSON');
+    }
+    if (asked.indexOf('dagster/run_id') >= 0) {
+        const filters = {label: ['dagster/run_id'], network: [process.env.DAGSTER_RUN_NETWORK]};
+        const runs = await r.subrequest('/_docker/containers/json',
+            {method: 'GET', args: 'filters=' + encodeURIComponent(JSON.stringify(filters)), body: ''});
+        return answer(r, runs);
+    }
+    const named = asked.filter((label) => label.indexOf(LOCATION_LABEL + '=') === 0);
+    const servers = await codeServers(r, named.length ? named[0].slice(LOCATION_LABEL.length + 1) : undefined);
+    answer(r, {status: servers.status, responseText: servers.text});
+}
+
 // A call on one container (inspect, start, stop, remove) passes only for a run container of the
-// deployment: labelled with a Dagster run id by the run launcher and on the runs' network.
+// deployment: labelled with a Dagster run id by the run launcher and on the runs' network. A code
+// server of the deployment may be inspected too (for what its runs are), nothing more.
 async function runContainer(r) {
     const segments = r.variables.request_uri.split('?')[0].split('/');
     const inspected = await r.subrequest('/_docker/' + segments[1] + '/containers/' + segments[3] + '/json',
@@ -102,14 +164,16 @@ async function runContainer(r) {
     const labels = (container.Config || {}).Labels || {};
     const isRun = labels['dagster/run_id'] !== undefined
         && (container.HostConfig || {}).NetworkMode === process.env.DAGSTER_RUN_NETWORK;
+    const isCodeServer = labels[LOCATION_LABEL] !== undefined && labels['dagster/run_id'] === undefined
+        && labels['com.docker.compose.project'] === process.env.COMPOSE_PROJECT_NAME;
+    if (r.method === 'GET' && (isRun || isCodeServer)) {
+        return answer(r, inspected);
+    }
     if (!isRun) {
         return refuse(r, 403, 'not a run container of this deployment');
-    }
-    if (r.method === 'GET') {
-        return answer(r, inspected);
     }
     const done = await forward(r, r.method, r.requestText || '');
     answer(r, done);
 }
 
-export default {create, runContainer};
+export default {create, runContainer, list};

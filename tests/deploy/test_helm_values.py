@@ -18,6 +18,8 @@ import pytest
 import yaml
 from jsonschema import Draft7Validator
 
+from support.deployments import INTERPOLATION, declarations
+
 ROOT = Path(__file__).resolve().parents[2]
 HELM = ROOT / "deploy" / "helm"
 KUBERNETES_SCHEMAS = "https://kubernetesjsonschema.dev/"
@@ -130,12 +132,25 @@ def test_the_chart_and_dagsters_images_are_pinned_to_the_locked_dagster():
     assert f"version {locked}" in (HELM / "values.yaml").read_text().splitlines()[1]
 
 
+def test_each_declared_code_location_is_a_helm_user_deployment_of_the_same_image_and_module():
+    # The chart's values are written by hand: this keeps them the declarations' (code_locations/).
+    deployments = {deployment["name"]: deployment for deployment in values()["dagster-user-deployments"]["deployments"]}
+    declared = declarations()
+
+    assert set(deployments) == set(declared)
+    for name, server in declared.items():
+        image = INTERPOLATION.sub(lambda match: match["default"] or "", server["image"]).rsplit(":", 1)[0]
+        assert deployments[name]["image"]["repository"].rsplit("/", 1)[-1] == image, name
+        module = server["environment"]["CODE_LOCATION_MODULE"]
+        assert deployments[name]["dagsterApiGrpcArgs"][:2] == ["-m", module], name
+
+
 def test_the_code_location_serves_the_images_command_on_port_4000():
-    [deployment] = values()["dagster-user-deployments"]["deployments"]
+    [deployment] = [each for each in values()["dagster-user-deployments"]["deployments"] if each["name"] == "bookshop"]
     dockerfile = (ROOT / "Dockerfile_user_code").read_text()
     command = json.loads(re.search(r"^CMD (\[.*\])$", dockerfile, re.MULTILINE).group(1))
 
-    assert deployment["name"] == "bookshop"  # the code location's name, as in workspace.yaml
+    assert deployment["name"] == "bookshop"  # the code location's name, as its declaration labels it
     assert deployment["port"] == 4000
     assert command == ["dagster", "api", "grpc", *deployment["dagsterApiGrpcArgs"]]
     assert deployment["image"]["tag"] != "latest"

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from bookshop.definitions import defs
-from support.deployments import DEFAULT_CRONS, HELM, compose_file, run_pod_environment
+from support.deployments import DEFAULT_CRONS, HELM, declared_settings, run_pod_environment
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def kubernetes_env(monkeypatch):
 
 def test_the_pods_get_every_variable_the_compose_code_location_gets_a_value_for():
     # A variable compose passes on only when `.env` sets it (`${NAME:-}`) keeps the code's default.
-    compose = compose_file()["x-bookshop-env"]
+    compose = declared_settings()
     given = {name for name, value in compose.items() if value != f"${{{name}:-}}"}
 
     assert given <= set(run_pod_environment())
@@ -31,7 +31,7 @@ def test_the_pods_get_every_variable_the_compose_code_location_gets_a_value_for(
 
 def test_the_code_server_and_the_run_pods_get_the_same_settings():
     chart = yaml.safe_load((HELM / "values.yaml").read_text())
-    [deployment] = chart["dagster-user-deployments"]["deployments"]
+    [deployment] = [each for each in chart["dagster-user-deployments"]["deployments"] if each["name"] == "bookshop"]
     launcher = chart["runLauncher"]["config"]["k8sRunLauncher"]
 
     assert deployment["envConfigMaps"] == launcher["envConfigMaps"]

@@ -189,9 +189,9 @@ def test_each_service_started_after_what_it_waits_for(stack: Stack):
         assert states[name]["StartedAt"] < states["proxy"]["StartedAt"], (name, states)
     # The exporter reads the read-only webserver, and starts after it: the UI starts first.
     assert states["webserver_readonly"]["StartedAt"] < states["exporter"]["StartedAt"], states
-    # The code server answered before the webservers started: none of them met the location unloaded.
-    logs = stack.compose("logs", "--no-color", *DAGSTER_SERVICES).stdout
-    assert f"Error loading repository location {LOCATION}" not in logs
+    # The code servers do not wait for migrate, nor the webservers for them: each location loads
+    # as soon as its code server serves.
+    assert states["user_code"]["StartedAt"] < migrated, states
 
 
 DAGSTER_SERVICES = ("webserver", "webserver_readonly", "daemon")
@@ -208,7 +208,8 @@ def inspect_state(stack: Stack, service: str) -> dict[str, datetime]:
 
 
 def test_code_location_is_loaded_with_every_definition(stack: Stack):
-    [entry] = stack.graphql(LOCATION_QUERY)["workspaceOrError"]["locationEntries"]
+    entries = stack.graphql(LOCATION_QUERY)["workspaceOrError"]["locationEntries"]
+    [entry] = [each for each in entries if each["name"] == LOCATION]
     location = entry["locationOrLoadError"]
     assert (entry["name"], entry["loadStatus"], location["__typename"]) == (LOCATION, "LOADED", "RepositoryLocation")
     [repository] = location["repositories"]
@@ -410,8 +411,12 @@ def test_run_history_and_schedule_states_survive_down_and_up(stack: Stack, opera
         assert states["sensor:mysql_orders_changed_sensor"] == "RUNNING"
         assert states["schedule:daily_refresh_schedule"] == "STOPPED"
 
+        # `down` during a run: nothing of the stack is left running, its run container neither.
+        interrupted = stack.launch_run("source_refresh")["run"]["runId"]
+        wait_for(lambda: run_container_ids(interrupted), 180, f"the container of run {interrupted}", interval=0.5)
         stack.compose("down", timeout=300)  # volumes kept
         assert not stack.compose("ps", "--all", "--quiet").stdout.strip()
+        assert run_container_ids(interrupted) == []
         started = time.monotonic()
         stack.up()
         stack.timings["second up until all healthy"] = time.monotonic() - started
@@ -419,12 +424,22 @@ def test_run_history_and_schedule_states_survive_down_and_up(stack: Stack, opera
         after = {run["runId"]: run["status"] for run in runs(stack)}
         assert {run_id: after.get(run_id) for run_id in history} == history
         assert instigator_states(stack) == states
-        [entry] = stack.graphql(LOCATION_QUERY)["workspaceOrError"]["locationEntries"]
-        assert entry["loadStatus"] == "LOADED"
+        entries = stack.graphql(LOCATION_QUERY)["workspaceOrError"]["locationEntries"]
+        assert {entry["loadStatus"] for entry in entries} == {"LOADED"}
+        assert stack.wait_until_finished(interrupted)["status"] == "FAILURE"
     finally:
         switch(stack, "schedule", "source_refresh_schedule", running=False)
         switch(stack, "sensor", "mysql_orders_changed_sensor", running=False)
         wait_until_idle(stack)
+
+
+def run_container_ids(run_id: str) -> list[str]:
+    """The run's container, running or not, if Docker still has it."""
+    listed = subprocess.run(
+        ["docker", "ps", "--all", "--quiet", "--filter", f"label=dagster/run_id={run_id}"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return listed.stdout.split()
 
 
 def test_down_with_volumes_removes_every_container_volume_and_network(stack: Stack):

@@ -36,7 +36,8 @@ attempt("inspect", lambda: client.containers.get(target))
 if sys.argv[2] == "try-create":  # the daemon may create: its container would be real
     attempt("create", lambda: client.containers.create("nginx:1.27", "true", privileged=True, volumes=["/:/host"]))
 attempt("exec", lambda: client.api.exec_create(target, "id"))
-attempt("list containers", lambda: client.containers.list())
+attempt("list containers", lambda: results.update(listed=sorted(
+    container.labels["com.docker.compose.service"] for container in client.containers.list(all=True))))
 attempt("images", lambda: client.images.list())
 attempt("pull", lambda: client.images.pull("busybox", tag="latest"))
 attempt("volumes", lambda: client.volumes.list())
@@ -48,8 +49,9 @@ results["create (dot segments)"] = raw("POST", "/v1.41/containers/" + target + "
 results["create (encoded)"] = raw("POST", "/v1.41/containers/%63reate")
 print(json.dumps(results))
 """
-# "inspect" aims at Postgres's container: neither proxy shows a container that is not a run's.
-REFUSED_TO_BOTH = ("inspect", "exec", "list containers", "images", "pull", "volumes", "swarm", "info", "kill")
+# "inspect" aims at Postgres's container: neither proxy shows a container that is not a run's
+# (or, to the daemon, a code server).
+REFUSED_TO_BOTH = ("inspect", "exec", "images", "pull", "volumes", "swarm", "info", "kill")
 REFUSED_RAW = ("create (no version)", "create (dot segments)", "create (encoded)")
 
 
@@ -66,26 +68,33 @@ def attempts_from(stack: Stack, service: str, try_create: bool) -> dict[str, obj
 def test_the_webserver_may_inspect_and_stop_only(stack: Stack):
     results = attempts_from(stack, "webserver", try_create=True)
     assert results["version"] == "allowed"
-    refused = ("create", *REFUSED_TO_BOTH, *REFUSED_RAW)
+    refused = ("create", "list containers", *REFUSED_TO_BOTH, *REFUSED_RAW)
     assert {name: results[name] for name in refused} == dict.fromkeys(refused, 403)
 
 
-def test_the_daemon_may_not_exec_pull_or_list(stack: Stack):
+def test_the_daemon_may_not_exec_or_pull_and_lists_only_the_code_location_servers(stack: Stack):
     results = attempts_from(stack, "daemon", try_create=False)
     assert results["version"] == "allowed"
     refused = (*REFUSED_TO_BOTH, *REFUSED_RAW)
     assert {name: results[name] for name in refused} == dict.fromkeys(refused, 403)
+    assert results["list containers"] == "allowed"
+    assert results["listed"] == ["user_code", "warehouse"]
 
 
-# The daemon's creations, each a run container as the run launcher makes it but for one thing
-# asked on top (argv[1]: a network of the stack other than the runs'). Prints {ask: outcome}.
+# The daemon's creations, each a run container of the bookshop's code location as the run launcher
+# makes it but for one thing asked on top (argv[1]: a network of the stack other than the runs').
+# Prints {ask: outcome}.
 CREATIONS = """
 import json, os, sys
 import docker
+from bookshop_run_launcher import mounts_as_binds
 client = docker.from_env()
+[bookshop] = client.containers.list(all=True, filters={"label": "bookshop.code-location=bookshop"})
+[warehouse] = client.containers.list(all=True, filters={"label": "bookshop.code-location=warehouse"})
 run = dict(
-    image=os.environ["DAGSTER_RUN_IMAGE"], command="true", network=os.environ["DAGSTER_RUN_NETWORK"],
-    volumes=os.environ["DAGSTER_RUN_VOLUMES"].split(","), labels={"dagster/run_id": "socket-proxy-test"},
+    image=bookshop.attrs["Config"]["Image"], command="true", network=os.environ["DAGSTER_RUN_NETWORK"],
+    volumes=mounts_as_binds(bookshop.attrs) + os.environ["DAGSTER_RUN_VOLUMES"].split(","),
+    labels={"dagster/run_id": "socket-proxy-test", "bookshop.code-location": "bookshop"},
     cap_drop=["ALL"], security_opt=["no-new-privileges:true"], read_only=True, mem_limit="2g",
 )
 asks = {
@@ -93,6 +102,9 @@ asks = {
     "bind of /": {"volumes": ["/:/host:ro"]},
     "bind mount": {"mounts": [docker.types.Mount("/host", "/", type="bind", read_only=True)]},
     "another image": {"image": "nginx:1.27"},
+    "another code location's image": {"image": warehouse.attrs["Config"]["Image"]},
+    "another code location's volumes": {"volumes": mounts_as_binds(warehouse.attrs)},
+    "no code location": {"labels": {"dagster/run_id": "socket-proxy-test"}},
     "host network": {"network": None, "network_mode": "host"},
     "another network": {"network": sys.argv[1]},
     "host pid": {"pid_mode": "host"},
@@ -115,13 +127,13 @@ print(json.dumps(results))
 """
 
 
-def test_the_daemon_may_create_nothing_but_a_run_container(stack: Stack):
+def test_the_daemon_may_create_nothing_but_a_run_container_of_a_code_location(stack: Stack):
     results = json.loads(
         stack.exec("daemon", f"python - {stack.project}_default", input=CREATIONS).strip().splitlines()[-1]
     )
     assert results.pop("run container") == [True, None], "a run container is created, inspected and removed"
     assert results == dict.fromkeys(results, 403)
-    assert len(results) == 12
+    assert len(results) == 15
 
 
 def test_the_read_only_webserver_has_no_docker_at_all(stack: Stack):

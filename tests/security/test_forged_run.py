@@ -1,9 +1,10 @@
 """A queued run whose row is forged in Postgres, with the password every run container holds.
 
 The attack: queue a run, then edit its stored origin so that the daemon's run launcher would start
-it privileged, with the host's `/` bound in, from another image. The deployment's launcher builds
-containers from dagster.yaml alone and refuses such a run: no container is created for it, the run
-fails with the reason in its event log, and the failure alert reports it.
+it privileged, with the host's `/` bound in, from another image (or, on a deployment of two teams,
+from the other code location's image). The deployment's launcher builds each container as its code
+location's code server is and refuses such a run: no container is created for it, the run fails
+with the reason in its event log, and the failure alert reports it.
 """
 
 import json
@@ -42,21 +43,20 @@ class ForgedRun:
     messages: list[str]
 
 
-@pytest.fixture(scope="module")
-def forged_run(stack: Stack) -> ForgedRun:
-    """source_refresh, queued while the daemon is paused, its row forged before the daemon sees it."""
+def forge(stack: Stack, job: str, image: str, context: dict, location: str | None = None) -> ForgedRun:
+    """A run of the job, queued while the daemon is paused, its row forged before the daemon sees it."""
     daemon = stack.container_id("daemon")
     since = str(int(time.time()))
     subprocess.run(["docker", "pause", daemon], check=True, capture_output=True)
     try:
-        launched = stack.launch_run("source_refresh")
+        launched = stack.launch_run(job, location=location)
         assert launched["__typename"] == "LaunchRunSuccess", launched
         run_id = launched["run"]["runId"]
         updated = stack.exec(
             "postgres",
             f"PGPASSWORD='{stack.env['DAGSTER_POSTGRES_PASSWORD']}' psql -h 127.0.0.1 -U dagster -d dagster"
-            f" -v ON_ERROR_STOP=1 -v run_id={run_id} -v image={FORGED_IMAGE}"
-            f" -v context='{json.dumps(FORGED_CONTEXT)}' -f -",
+            f" -v ON_ERROR_STOP=1 -v run_id={run_id} -v image={image}"
+            f" -v context='{json.dumps(context)}' -f -",
             input=FORGE,
         ).strip()
     finally:
@@ -70,6 +70,12 @@ def forged_run(stack: Stack) -> ForgedRun:
     logs = stack.graphql(EVENTS, runId=run_id)["logsForRun"]["events"]
     messages = [event["message"] for event in logs if event.get("message")]
     return ForgedRun(run_id, updated, finished, events.splitlines(), messages)
+
+
+@pytest.fixture(scope="module")
+def forged_run(stack: Stack) -> ForgedRun:
+    """source_refresh, forged to start privileged, with `/` bound in, from another image."""
+    return forge(stack, "source_refresh", FORGED_IMAGE, FORGED_CONTEXT)
 
 
 def test_the_forged_row_is_what_the_daemon_reads(forged_run: ForgedRun):
@@ -109,3 +115,18 @@ def test_its_retry_runs_like_any_other(stack: Stack, forged_run: ForgedRun):
         f"the retry of run {forged_run.run_id}",
     )
     assert stack.wait_until_finished(retries[0]["runId"])["status"] == "SUCCESS"
+
+
+@pytest.mark.parametrize(
+    ("location", "job", "other_service"),
+    [("bookshop", "source_refresh", "warehouse"), ("warehouse", "stock_count_job", "user_code")],
+)
+def test_a_run_forged_to_the_other_code_locations_image_is_refused(stack: Stack, location, job, other_service):
+    image = subprocess.run(
+        ["docker", "inspect", "--format", "{{.Config.Image}}", stack.container_id(other_service)],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    forged = forge(stack, job, image, {}, location=location)
+    assert (forged.updated, forged.created, forged.finished["status"]) == ("UPDATE 1", [], "FAILURE")
+    [refusal] = [message for message in forged.messages if message.startswith("[DeploymentRunLauncher] Refused:")]
+    assert f"the image '{image}'" in refusal and f"the code location '{location}'" in refusal

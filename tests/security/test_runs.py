@@ -42,13 +42,17 @@ NOT_NEEDED = (
     "webserver:3000", "webserver_readonly:3000", "user_code:4000", "proxy:3000", "proxy:3001",
     "docker_api_daemon:2375", "docker_api_webserver:2375", "webhook_receiver:8080",
 )  # fmt: skip
-# What a run container gets: Dagster's instance settings, the code location's settings, its job.
+# What a run container gets: Dagster's instance settings, its job, and what its code location's
+# code server has (code_locations/code-location.yaml and bookshop.yaml) but the variables the code
+# server keeps to itself. The MySQL reader's password is read from the bookshop's password volume.
 RUN_VARIABLES = {
     *("DAGSTER_POSTGRES_HOST", "DAGSTER_POSTGRES_PORT", "DAGSTER_POSTGRES_USER", "DAGSTER_POSTGRES_PASSWORD"),
     *("DAGSTER_POSTGRES_DB", "DAGSTER_MAX_CONCURRENT_RUNS", "DAGSTER_DEQUEUE_INTERVAL_SECONDS"),
-    *("DAGSTER_RUN_NETWORK", "DAGSTER_RUN_JOB_NAME"),
+    *("DAGSTER_RUN_NETWORK", "DAGSTER_RUN_VOLUMES", "DAGSTER_RUN_JOB_NAME"),
+    *("DAGSTER_GRPC_HOST", "DAGSTER_GRPC_PORT", "CODE_LOCATION_MODULE"),
     *("BOOKSHOP_MYSQL_HOST", "BOOKSHOP_MYSQL_PORT", "BOOKSHOP_MYSQL_DATABASE", "BOOKSHOP_MYSQL_USER"),
-    *("BOOKSHOP_MYSQL_PASSWORD", "BOOKSHOP_STORAGE_PATH", "BOOKSHOP_EXPORTS_PATH", "BOOKSHOP_INCOMING_PATH"),
+    *("BOOKSHOP_STORAGE_PATH", "BOOKSHOP_EXPORTS_PATH", "BOOKSHOP_INCOMING_PATH"),
+    *("BOOKSHOP_INCOMING_MAX_FILES_PER_RUN", "BOOKSHOP_INCOMING_MAX_BYTES_PER_RUN"),
     *("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL"),
     *("BOOKSHOP_TIMEZONE", "BOOKSHOP_SCHEDULES_AND_SENSORS_RUNNING", "BOOKSHOP_RETENTION_DAYS"),
     *("DAILY_REFRESH_SCHEDULE_CRON", "SOURCE_REFRESH_SCHEDULE_CRON", "ANALYTICS_REFRESH_SCHEDULE_CRON"),

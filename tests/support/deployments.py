@@ -1,6 +1,6 @@
 """What the code location gets from each deployment, and the defaults it falls back on.
 
-Compose gives it `x-bookshop-env` of docker-compose.yml; the Helm chart gives its pods the
+Compose gives it the environment of its declaration (code_locations/bookshop.yaml); the Helm chart gives its pods the
 ConfigMaps and Secrets that deploy/helm/values.yaml names (the Secrets' keys with stand-in values).
 """
 
@@ -34,15 +34,29 @@ SECRETS = {
 }
 
 
-def compose_file() -> dict:
-    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+def declarations() -> dict[str, dict]:
+    """Each code location's declared code server (code_locations/), by the location's name."""
+    declared = {}
+    for path in sorted((ROOT / "code_locations").glob("*.yaml")):
+        for service in yaml.safe_load(path.read_text())["services"].values():
+            if "bookshop.code-location" in service.get("labels", {}):
+                declared[service["labels"]["bookshop.code-location"]] = service
+    return declared
+
+
+def declared_settings() -> dict[str, str]:
+    """The bookshop's settings as its declaration writes them (`${NAME:-default}`), but the name
+    of its definitions' module, which Helm gives as the code server's arguments."""
+    environment = dict(declarations()["bookshop"]["environment"])
+    environment.pop("CODE_LOCATION_MODULE")
+    return environment
 
 
 def compose_environment() -> dict[str, str]:
     """The code location's variables as compose sets them when `.env` sets nothing."""
     return {
         name: INTERPOLATION.sub(lambda match: match["default"] or "", str(value))
-        for name, value in compose_file()["x-bookshop-env"].items()
+        for name, value in declared_settings().items()
     }
 
 

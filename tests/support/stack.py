@@ -38,6 +38,8 @@ from dagster_graphql import DagsterGraphQLClient
 from filelock import FileLock
 from requests.auth import HTTPBasicAuth
 
+from support.code_locations import WAREHOUSE, checkout_with
+
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 # Images are tagged apart from a developer's own (`latest`); several checkouts can test side by side.
@@ -303,10 +305,12 @@ class Stack:
         port: int | None = None,
         tags: dict[str, str] | None = None,
         run_config: dict | None = None,
+        location: str | None = None,
     ) -> dict[str, Any]:
-        """launchRun as the UI sends it, optionally for some of the job's assets, with tags and run config."""
+        """launchRun as the UI sends it, optionally for some of the job's assets, with tags and run
+        config; of the bookshop's code location unless another is named."""
         selector: dict[str, Any] = {
-            "repositoryLocationName": self.location,
+            "repositoryLocationName": location or self.location,
             "repositoryName": REPOSITORY,
             "jobName": job,
         }
@@ -381,8 +385,9 @@ class Stack:
 TEST_CLOCKS = {"BOOKSHOP_HEALTHCHECK_INTERVAL": "5s", "DAGSTER_DEQUEUE_INTERVAL_SECONDS": "1"}
 
 
-def new_stack(suite: str) -> Stack:
-    """A stack not yet built or started: its own project name, free ports, an operator's password."""
+def new_stack(suite: str, checkout: Path = ROOT) -> Stack:
+    """A stack not yet built or started: its own project name, free ports, an operator's password;
+    from this checkout, or another (with more code locations: support/code_locations.py)."""
     docker = subprocess.run(["docker", "info", "--format", "{{.ServerVersion}}"], capture_output=True, text=True)
     assert docker.returncode == 0, f"the {suite} tests need a running Docker engine:\n{docker.stderr}"
     env_file = Path(tempfile.mkdtemp(prefix=f"bookshop-{suite}-")) / "test.env"
@@ -401,15 +406,16 @@ def new_stack(suite: str) -> Stack:
         "BOOKSHOP_SCHEDULES_AND_SENSORS_RUNNING": "false",
     }
     stack = Stack(f"bookshop-{suite}-{os.getpid()}", env, env_file, port, readonly_port)
+    stack.compose_files = (checkout / "docker-compose.yml", HERE / "compose.test.yml")
     stack.operator = (OPERATOR_USER, env["BOOKSHOP_OPERATOR_PASSWORD"])
     return stack
 
 
 @contextlib.contextmanager
-def started_stack(suite: str, settings: dict[str, str] | None = None) -> Iterator[Stack]:
+def started_stack(suite: str, settings: dict[str, str] | None = None, checkout: Path = ROOT) -> Iterator[Stack]:
     """Build the images, bring every service up healthy on the test clocks (with `settings` over
     the test environment's); remove everything at the end."""
-    stack = new_stack(suite)
+    stack = new_stack(suite, checkout)
     try:
         started = time.monotonic()
         stack.build()
@@ -429,14 +435,16 @@ def started_stack(suite: str, settings: dict[str, str] | None = None) -> Iterato
 class SharedStack:
     """A started stack for the tests of several packages: started at its first use, stopped when told."""
 
-    def __init__(self, suite: str):
+    def __init__(self, suite: str, *code_locations: Path):
         self.suite = suite
+        self.code_locations = code_locations
         self.stack: Stack | None = None
         self.running = contextlib.ExitStack()
 
     def start(self) -> Stack:
         if self.stack is None:
-            self.stack = self.running.enter_context(started_stack(self.suite))
+            checkout = checkout_with(*self.code_locations) if self.code_locations else ROOT
+            self.stack = self.running.enter_context(started_stack(self.suite, checkout=checkout))
         return self.stack
 
     def stop(self) -> None:
@@ -445,9 +453,10 @@ class SharedStack:
 
 
 # The stack of the packages whose tests put back what they change (e2e, security): each test passes
-# alone or in any order on it. Up at its first use; down once the last of those tests on a worker
-# is over (tests/conftest.py, pytest_runtest_teardown).
-SHARED_STACK = SharedStack("shared")
+# alone or in any order on it. Two teams' code locations, the bookshop's and the warehouse's. Up at
+# its first use; down once the last of those tests on a worker is over (tests/conftest.py,
+# pytest_runtest_teardown).
+SHARED_STACK = SharedStack("shared", WAREHOUSE)
 
 
 def wait_for(condition: Callable[[], Any], timeout: float, what: str, interval: float = 2.0) -> Any:
