@@ -80,9 +80,8 @@ class DeploymentRunLauncher(DockerRunLauncher):
         servers = [server.attrs for server in listed if server.labels.get(LOCATION_LABEL) == location]
         return servers[0] if len(servers) == 1 else None
 
-    def refusal(self, dagster_run: DagsterRun, server: Mapping[str, Any] | None) -> str | None:
-        """Why the run may not start in its code location's box, or None."""
-        location = dagster_run.remote_job_origin.location_name if dagster_run.remote_job_origin else None
+    def refusal(self, dagster_run: DagsterRun, location: str, server: Mapping[str, Any] | None) -> str | None:
+        """Why the run may not start in the box of its code location (`location`, served by `server`), or None."""
         if server is None:
             return f"Refused: no code server of this deployment serves the code location {location!r}."
         asked = []
@@ -103,7 +102,7 @@ class DeploymentRunLauncher(DockerRunLauncher):
         """Start the run as its code location's code server is, or refuse it."""
         location = dagster_run.remote_job_origin.location_name if dagster_run.remote_job_origin else ""
         server = self.code_server(location)
-        refusal = self.refusal(dagster_run, server)
+        refusal = self.refusal(dagster_run, location, server)
         if refusal or server is None:
             self._instance.report_engine_event(refusal, dagster_run, cls=self.__class__)
             raise ForgedRunError(refusal)
