@@ -4,6 +4,7 @@ import gzip
 import json
 import re
 import time
+import uuid
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext
@@ -14,8 +15,9 @@ GZIP = {"Accept-Encoding": "gzip"}
 IMMUTABLE = "public, max-age=31536000, immutable"
 # The UI's hashed files, as the runs page names them.
 HASHED = re.compile(r'/_next/static/[^"\'\s]+\.(?:js|css)')
-# A request for a hashed file in the proxy's access log, with its status.
-STATIC_REQUEST = re.compile(r'"GET (/_next/static/\S+) HTTP/[\d.]+" (\d{3})')
+# A request for a hashed file in the proxy's access log (nginx's combined format): its path,
+# status and the browser's User-Agent.
+STATIC_REQUEST = re.compile(r'"GET (/_next/static/\S+) HTTP/[\d.]+" (\d{3}) \d+ "[^"]*" "([^"]*)"')
 
 
 def entry_port(stack: Stack, entry: str) -> int:
@@ -74,45 +76,48 @@ def test_hashed_files_still_need_the_login(stack: Stack, entry: str):
         assert b"webpack" not in refused.body and len(refused.body) < 1000, path
 
 
-def static_requests_at_the_proxy(stack: Stack) -> list[tuple[str, str]]:
-    """Every request for a hashed file the proxy has logged so far: (path, status)."""
-    return STATIC_REQUEST.findall(stack.compose("logs", "--no-color", "proxy").stdout)
+def static_requests_at_the_proxy(stack: Stack, agent: str) -> list[tuple[str, str]]:
+    """Every request for a hashed file the proxy has logged from the page that calls itself `agent`
+    (the log holds every earlier test's requests too): (path, status)."""
+    log = stack.compose("logs", "--no-color", "proxy").stdout
+    return [(path, status) for path, status, sent_by in STATIC_REQUEST.findall(log) if sent_by == agent]
 
 
-def settled_static_requests_at_the_proxy(stack: Stack) -> list[tuple[str, str]]:
-    """The proxy's logged requests for hashed files once two reads a second apart agree: a loaded
-    machine hands Docker a visit's last lines late, and they would count as the next visit's."""
-    reads = [static_requests_at_the_proxy(stack)]
+def settled_static_requests_at_the_proxy(stack: Stack, agent: str) -> list[tuple[str, str]]:
+    """The proxy's logged requests for hashed files from `agent` once two reads a second apart
+    agree: a loaded machine hands Docker a visit's last lines late."""
+    reads = [static_requests_at_the_proxy(stack, agent)]
 
     def unchanged() -> bool:
         time.sleep(1)
-        reads.append(static_requests_at_the_proxy(stack))
+        reads.append(static_requests_at_the_proxy(stack, agent))
         return reads[-1] == reads[-2]
 
     wait_for(unchanged, 30, "the proxy's log of a visit to settle", interval=0)
     return reads[-1]
 
 
-def visit(context: BrowserContext, url: str) -> None:
-    """The page in a new tab, until its scripts have loaded what they load at first."""
+def visit(context: BrowserContext, url: str, agent: str) -> None:
+    """The page in a new tab that calls itself `agent`, until its scripts have loaded what they
+    load at first. The tab stays open: closing it would cancel what it still fetches, which the
+    browser then does not keep."""
     page = context.new_page()
+    page.set_extra_http_headers({"User-Agent": agent})
     page.goto(url, wait_until="networkidle", timeout=60_000)
-    page.close()
 
 
 def test_a_second_visit_takes_the_hashed_files_from_the_browsers_cache(stack: Stack, browser: Browser):
     url = f"http://127.0.0.1:{stack.webserver_port}/runs"
+    first, again = (f"bookshop-test-{visit}-{uuid.uuid4()}" for visit in ("first", "again"))
     # Signed in, the browser sends the credentials with every request.
     context = browser.new_context(extra_http_headers={"Authorization": basic_auth(stack.operator)})
     try:
-        before = len(settled_static_requests_at_the_proxy(stack))
-        visit(context, url)
-        first = settled_static_requests_at_the_proxy(stack)[before:]
-        visit(context, url)
-        again = settled_static_requests_at_the_proxy(stack)[before + len(first) :]
+        visit(context, url, first)
+        visit(context, url, again)
+        asked_again = {path for path, _ in settled_static_requests_at_the_proxy(stack, again)}
+        loaded = {path for path, status in settled_static_requests_at_the_proxy(stack, first) if status == "200"}
     finally:
         context.close()
 
-    loaded = {path for path, status in first if status == "200"}
     assert len(loaded) >= 2, "the first visit loads the hashed files through the proxy"
-    assert not loaded & {path for path, _ in again}, "hashed files asked for again on the second visit"
+    assert not loaded & asked_again, "hashed files asked for again on the second visit"
