@@ -23,15 +23,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import burst, drop, reads, reference, report, scale, soak, ui
+from bench import burst, drop, locations, reads, reference, report, scale, soak, ui
 from bench.database import BenchDatabase
 from bench.process import ROOT
 from support.stack import Stack, new_stack
 
-PARTS = ("reference", "ui", "drop", "burst", "soak", "extraction", "scale")
+PARTS = ("reference", "ui", "locations", "drop", "burst", "soak", "extraction", "scale")
 # What `make bench` measures: every part but the burst, whose one-run-per-file anchor alone takes
 # some 20 minutes for a target met since (its figure on record is its own run, bench/README.md).
-DEFAULT_PARTS = ("reference", "ui", "drop", "soak", "extraction", "scale")
+DEFAULT_PARTS = ("reference", "ui", "locations", "drop", "soak", "extraction", "scale")
 
 
 def arguments(argv: list[str]) -> argparse.Namespace:
@@ -93,6 +93,10 @@ def stack_figures(stack: Stack, options: argparse.Namespace, results: dict[str, 
     timed(results, "start", stack.up)
     if {"reference", "ui"} & set(options.parts):
         beside_reference(stack, options, results)
+    if "locations" in options.parts:
+        results["locations"] = timed(
+            results, "locations", lambda: locations.measure(stack, options.repeats, options.idle_seconds)
+        )
     if "burst" in options.parts:
         results["burst"] = timed(
             results,

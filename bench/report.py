@@ -149,6 +149,26 @@ def reference_rows(x: dict[str, Any]) -> list[Row]:
     ] + [(f"idle memory: {service}", f"{mib:.0f} MiB", "", "", "") for service, mib in ours["idle_memory_mb"].items()]
 
 
+def locations_rows(x: dict[str, Any]) -> list[Row]:
+    one, two = x["one_location"], x["two_locations"]
+    return [
+        (
+            "a second code location: cold start, up until both are loaded",
+            f"{two['cold_start_seconds']:.1f} s",
+            f"the bookshop's alone {one['cold_start_seconds']:.1f} s",
+            str(x["cold_start_ratio"]),
+            verdict(x["cold_start_ratio"] <= 1.1, "<=1.1x"),
+        ),
+        (
+            "a second code location: whole stack at rest, added",
+            f"{x['added_memory_mb']:.0f} MiB ({two['whole_stack_at_rest_mb']:.0f} MiB in all)",
+            f"its code server {two['second_code_server_mb']:.0f} MiB (the bookshop's {one['code_server_mb']:.0f})",
+            str(x["added_memory_ratio"]),
+            verdict(x["added_memory_ratio"] <= 1.2, "<=1.2x its code server"),
+        ),
+    ]
+
+
 UI_TARGETS = {
     "first_visit_bytes_ratio": 0.3,
     "first_visit_seconds_ratio": 0.5,
@@ -263,6 +283,7 @@ def render(results: dict[str, Any]) -> str:
         "burst": burst_rows,
         "reference": reference_rows,
         "ui": ui_rows,
+        "locations": locations_rows,
         "drop_to_figures": drop_rows,
         "soak": soak_rows,
     }

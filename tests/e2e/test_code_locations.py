@@ -8,7 +8,16 @@ import time
 from typing import Any
 
 from support.location import INSTIGATORS_QUERY
-from support.stack import LOCATION_STATUS, REPOSITORY, START_SCHEDULE, STOP_SCHEDULE, TIMINGS, Stack, wait_for
+from support.stack import (
+    LOCATION_STATUS,
+    REPOSITORY,
+    START_SCHEDULE,
+    STOP_SCHEDULE,
+    TIMINGS,
+    Stack,
+    running_run_container,
+    wait_for,
+)
 
 WAREHOUSE = "warehouse"
 # A job and a schedule of each location.
@@ -34,15 +43,7 @@ def run_container(stack: Stack, location: str) -> tuple[str, dict[str, Any]]:
     launched = stack.launch_run(JOBS[location], location=location)
     assert launched["__typename"] == "LaunchRunSuccess", launched
     run_id = launched["run"]["runId"]
-
-    def inspected() -> dict[str, Any] | None:
-        listed = subprocess.run(
-            ["docker", "ps", "--quiet", "--filter", f"label=dagster/run_id={run_id}"], capture_output=True, text=True
-        ).stdout.split()
-        found = subprocess.run(["docker", "inspect", *listed], capture_output=True, text=True) if listed else None
-        return json.loads(found.stdout)[0] if found and found.returncode == 0 else None
-
-    return run_id, wait_for(inspected, 180, f"the container of run {run_id}", interval=0.1)
+    return run_id, running_run_container(run_id)
 
 
 def code_server(stack: Stack, service: str) -> dict[str, Any]:

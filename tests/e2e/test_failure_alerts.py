@@ -9,24 +9,10 @@ checked per run id.
 import json
 from typing import Any
 
-from support.stack import LOCATION, REPOSITORY, Stack, wait_for
+from support.stack import Stack, wait_for
+from support.switches import tick_reasons
 
 SENSOR = "run_failure_alert_sensor"
-SENSOR_TICKS = """
-query($selector: SensorSelector!) {
-  sensorOrError(sensorSelector: $selector) {
-    ... on Sensor { sensorState { ticks(limit: 500) { status skipReason } } }
-    ... on PythonError { message }
-  }
-}
-"""
-
-
-def sensor_ticks(stack: Stack) -> list[dict[str, Any]]:
-    selector = {"repositoryLocationName": LOCATION, "repositoryName": REPOSITORY, "sensorName": SENSOR}
-    sensor = stack.graphql(SENSOR_TICKS, selector=selector)["sensorOrError"]
-    assert "sensorState" in sensor, sensor
-    return sensor["sensorState"]["ticks"]
 
 
 def logged_alerts(stack: Stack) -> list[dict[str, Any]]:
@@ -49,7 +35,7 @@ def test_a_failed_run_is_reported_once_and_a_successful_run_never(stack: Stack, 
 
     # One tick delivered it, and no tick mentions the run otherwise: its POST never failed.
     def ticks_for_the_run():
-        return [tick["skipReason"] for tick in sensor_ticks(stack) if failed in (tick["skipReason"] or "")]
+        return [reason for reason in tick_reasons(stack, SENSOR) if failed in reason]
 
     acting = wait_for(ticks_for_the_run, 60, f"the {SENSOR} tick that delivered run {failed}'s alert")
     assert acting == [f"{failed}: delivered"]
@@ -69,6 +55,6 @@ def test_a_failed_run_is_reported_once_and_a_successful_run_never(stack: Stack, 
     # The successful run: no POST, no log line, no tick that acted on it.
     assert not [alert for alert in stack.alerts() if alert["run_id"] == succeeded]
     assert not [line for line in logged_alerts(stack) if line["run_id"] == succeeded]
-    assert not [tick for tick in sensor_ticks(stack) if succeeded in (tick["skipReason"] or "")]
+    assert not [reason for reason in tick_reasons(stack, SENSOR) if succeeded in reason]
     # And still exactly one POST for the failed run, after all that.
     assert [alert for alert in stack.alerts() if alert["run_id"] == failed] == [alert]

@@ -14,19 +14,18 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from operations.history import set_sensor
 
-from support.location import ASSETS, INSTIGATORS_QUERY, RUNS_QUERY
+from support.location import ASSETS, RUNS_QUERY
 from support.shop_figures import assert_exports_hold_the_figures, stack_figures
 from support.stack import (
     LOCATION,
-    REPOSITORY_SELECTOR,
     SERVICES,
-    SWITCHES,
     Stack,
     docker_time,
+    run_container_ids,
     wait_for,
 )
+from support.switches import instigator_states, instigators, set_schedule, set_sensor
 
 JOBS = {"daily_refresh", "source_refresh", "analytics_refresh", "weekend_batch", "ingest_order_file", "retention"}
 SCHEDULES = {
@@ -105,36 +104,6 @@ def run_events(stack: Stack, run_id: str) -> list[dict]:
     result = stack.graphql(RUN_EVENTS_QUERY, runId=run_id)["logsForRun"]
     assert "events" in result, result
     return result["events"]
-
-
-def instigators(stack: Stack) -> dict:
-    repository = stack.graphql(INSTIGATORS_QUERY, selector=REPOSITORY_SELECTOR)["repositoryOrError"]
-    assert "schedules" in repository, repository
-    return repository
-
-
-def instigator_states(stack: Stack) -> dict[str, str]:
-    repository = instigators(stack)
-    return {
-        **{f"schedule:{s['name']}": s["scheduleState"]["status"] for s in repository["schedules"]},
-        **{f"sensor:{s['name']}": s["sensorState"]["status"] for s in repository["sensors"]},
-    }
-
-
-def switch(stack: Stack, kind: str, name: str, running: bool) -> None:
-    """Starts or stops a schedule or sensor with the UI's own mutations; its stored state follows.
-    A sensor's switch is looked at again once its tick under way has written back the state it
-    read, and made again if that write undid it (operations/history.py, set_sensor)."""
-    if kind == "sensor":
-        set_sensor(stack, name, running)
-        return
-    start, stop = SWITCHES[kind]
-    if running:
-        stack.graphql(start, selector={**REPOSITORY_SELECTOR, f"{kind}Name": name})
-    else:
-        [state_id] = [each[f"{kind}State"]["id"] for each in instigators(stack)[f"{kind}s"] if each["name"] == name]
-        stack.graphql(stop, id=state_id)
-    assert instigator_states(stack)[f"{kind}:{name}"] == ("RUNNING" if running else "STOPPED")
 
 
 def drop_file(stack: Stack, name: str, content: str) -> None:
@@ -319,7 +288,7 @@ def test_a_run_whose_container_dies_is_marked_failed_and_retried(stack: Stack):
 
 
 def test_a_schedule_turned_on_through_the_api_is_fired_by_the_daemon(stack: Stack):
-    switch(stack, "schedule", "daily_refresh_schedule", running=True)
+    set_schedule(stack, "daily_refresh_schedule", running=True)
     try:
         # The cron is every minute: the daemon's first tick after the turn of the minute fires it.
         scheduled = wait_for(
@@ -333,12 +302,12 @@ def test_a_schedule_turned_on_through_the_api_is_fired_by_the_daemon(stack: Stac
     finally:
         # Turned off once its tick is over: the daemon writes the schedule's state back at the end
         # of a tick, so a stop in the same instant can be overwritten.
-        switch(stack, "schedule", "daily_refresh_schedule", running=False)
-    assert instigator_states(stack)["schedule:daily_refresh_schedule"] == "STOPPED"
+        set_schedule(stack, "daily_refresh_schedule", running=False)
+    assert instigator_states(instigators(stack))["schedule:daily_refresh_schedule"] == "STOPPED"
 
 
 def test_dropped_order_files_are_loaded_or_rejected(stack: Stack):
-    switch(stack, "sensor", "incoming_orders_sensor", running=True)
+    set_sensor(stack, "incoming_orders_sensor", running=True)
     good, again, bad = "e2e_orders_good.csv", "e2e_orders_again.csv", "e2e_orders_bad.csv"
     orders = (
         "order_id,user_id,book_id,quantity,unit_price,created_at\n"
@@ -400,12 +369,12 @@ def test_run_history_and_schedule_states_survive_down_and_up(stack: Stack, opera
     assert launched["__typename"] == "LaunchRunSuccess", launched
     own_run = stack.wait_until_finished(launched["run"]["runId"])
     # A mix of states that differ from the defaults: one schedule and one sensor on, the rest off.
-    switch(stack, "schedule", "source_refresh_schedule", running=True)
-    switch(stack, "sensor", "mysql_orders_changed_sensor", running=True)
+    set_schedule(stack, "source_refresh_schedule", running=True)
+    set_sensor(stack, "mysql_orders_changed_sensor", running=True)
     try:
         wait_until_idle(stack)
         history = {run["runId"]: run["status"] for run in runs(stack)}
-        states = instigator_states(stack)
+        states = instigator_states(instigators(stack))
         assert history[own_run["runId"]] == "SUCCESS"
         assert states["schedule:source_refresh_schedule"] == "RUNNING"
         assert states["sensor:mysql_orders_changed_sensor"] == "RUNNING"
@@ -423,23 +392,14 @@ def test_run_history_and_schedule_states_survive_down_and_up(stack: Stack, opera
 
         after = {run["runId"]: run["status"] for run in runs(stack)}
         assert {run_id: after.get(run_id) for run_id in history} == history
-        assert instigator_states(stack) == states
+        assert instigator_states(instigators(stack)) == states
         entries = stack.graphql(LOCATION_QUERY)["workspaceOrError"]["locationEntries"]
         assert {entry["loadStatus"] for entry in entries} == {"LOADED"}
         assert stack.wait_until_finished(interrupted)["status"] == "FAILURE"
     finally:
-        switch(stack, "schedule", "source_refresh_schedule", running=False)
-        switch(stack, "sensor", "mysql_orders_changed_sensor", running=False)
+        set_schedule(stack, "source_refresh_schedule", running=False)
+        set_sensor(stack, "mysql_orders_changed_sensor", running=False)
         wait_until_idle(stack)
-
-
-def run_container_ids(run_id: str) -> list[str]:
-    """The run's container, running or not, if Docker still has it."""
-    listed = subprocess.run(
-        ["docker", "ps", "--all", "--quiet", "--filter", f"label=dagster/run_id={run_id}"],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    return listed.stdout.split()
 
 
 def test_down_with_volumes_removes_every_container_volume_and_network(stack: Stack):

@@ -3,37 +3,23 @@ the receiver is back, exactly once, from the queue the alert sensor keeps in its
 
 from typing import Any
 
-from support.stack import REPOSITORY_SELECTOR, Stack, wait_for
+from support.stack import Stack, wait_for
+from support.switches import tick_reasons
 
-SENSOR_TICKS = """
-query($selector: SensorSelector!) {
-  sensorOrError(sensorSelector: $selector) {
-    ... on Sensor { sensorState { ticks(limit: 50) { status skipReason } } }
-    ... on PythonError { message }
-  }
-}
-"""
-SELECTOR = {**REPOSITORY_SELECTOR, "sensorName": "run_failure_alert_sensor"}
+SENSOR = "run_failure_alert_sensor"
 
 
 def alerts_for(stack: Stack, run_id: str) -> list[dict[str, Any]]:
     return [alert for alert in stack.alerts() if alert["run_id"] == run_id]
 
 
-def tick_reasons(stack: Stack) -> list[str]:
-    """What each of the sensor's last ticks said, newest first."""
-    sensor = stack.graphql(SENSOR_TICKS, selector=SELECTOR)["sensorOrError"]
-    assert "sensorState" in sensor, sensor
-    return [tick["skipReason"] or "" for tick in sensor["sensorState"]["ticks"]]
-
-
 def tick_messages(stack: Stack) -> str:
-    return "\n".join(tick_reasons(stack))
+    return "\n".join(tick_reasons(stack, SENSOR))
 
 
 def ticks_after(stack: Stack, said: str) -> int:
     """How many ticks came after the newest one that said `said`."""
-    return next(newer for newer, reason in enumerate(tick_reasons(stack)) if said in reason)
+    return next(newer for newer, reason in enumerate(tick_reasons(stack, SENSOR)) if said in reason)
 
 
 def failed_run(stack: Stack) -> str:

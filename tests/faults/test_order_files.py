@@ -249,7 +249,7 @@ def test_killing_an_ingest_run_at_any_point_loses_and_duplicates_no_order(stack:
     # still starting or claiming), the first, most of the batch.
     for round_number, landed_before_kill in enumerate([0, 1, 8]):
         first_id = 800_000 + round_number * 1_000_000
-        good = {f"b{round_number}-{n:02d}.csv": good_file(first_id + n * 40_000, 30_000) for n in range(12)}
+        good = {f"b{round_number}-{n:02d}.csv": good_file(first_id + n * 40_000, 15_000) for n in range(12)}
         bad = f"b{round_number}-bad.csv"
         known = {run["runId"] for run in ingest_runs(stack)}
         drop(stack, [as_file(name, text) for name, text in good.items()] + [as_file(bad, HEADER + "1,2,3,x,1,2\n")])

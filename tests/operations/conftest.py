@@ -17,15 +17,13 @@ from operations.history import (
     SCHEDULES,
     Backup,
     history,
-    instigators,
     run_statuses,
     runs,
     scheduled_jobs,
-    set_schedule,
-    set_sensor,
     wait_until_idle,
 )
 from support.stack import TIMINGS, Stack, started_stack, wait_for
+from support.switches import instigators, set_schedule, set_sensor
 
 EVERYTHING_ON = {
     "BOOKSHOP_MONITORING": "0",

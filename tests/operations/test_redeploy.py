@@ -6,9 +6,10 @@ is a new cron for one schedule (a setting of the code location), visible from ou
 
 import time
 
-from operations.history import runs, set_schedule, wait_until_idle
+from operations.history import runs, wait_until_idle
 from support.location import INSTIGATORS_QUERY
 from support.stack import REPOSITORY_SELECTOR, TIMINGS, Stack, wait_for
+from support.switches import set_schedule
 
 NEW_CRON = "*/7 * * * *"
 # Within these many seconds of the command's return: the UI shows the new definitions, and the

@@ -16,9 +16,10 @@ from typing import Any
 
 import pytest
 
-from operations.history import KEPT_ON, Backup, History, history, set_schedule, set_sensor, wait_until_idle
+from operations.history import KEPT_ON, Backup, History, history, wait_until_idle
 from support.location import RUNS_QUERY
 from support.stack import IMAGE_TAG, ROOT, TIMINGS, Stack, started_stack
+from support.switches import set_schedule, set_sensor
 
 PREVIOUS_IMAGE = "bookshop-dagster-previous"
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from support.stack import LAUNCH_RUN, LOCATION, REPOSITORY, TERMINATE_RUN, Stack, wait_for
+from support.stack import LAUNCH_RUN, LOCATION, REPOSITORY, TERMINATE_RUN, Stack, running_run_container
 
 # Tried inside the run's container while it runs.
 PROBE = r"""
@@ -78,20 +78,9 @@ def watched_run(stack: Stack) -> WatchedRun:
     launched = stack.launch_run("source_refresh")
     assert launched["__typename"] == "LaunchRunSuccess", launched
     run_id = launched["run"]["runId"]
-
-    def container() -> str:
-        listed = subprocess.run(
-            ["docker", "ps", "--quiet", "--no-trunc", "--filter", f"label=dagster/run_id={run_id}"],
-            capture_output=True, text=True, check=True,
-        )  # fmt: skip
-        return listed.stdout.strip()
-
-    container_id = wait_for(container, 180, f"the container of run {run_id}", interval=0.2)
-    inspected = json.loads(subprocess.run(["docker", "inspect", container_id], capture_output=True, check=True).stdout)[
-        0
-    ]
+    inspected = running_run_container(run_id)
     probe = subprocess.run(
-        ["docker", "exec", container_id, "sh", "-c", PROBE], capture_output=True, text=True, check=True, timeout=60
+        ["docker", "exec", inspected["Id"], "sh", "-c", PROBE], capture_output=True, text=True, check=True, timeout=60
     ).stdout.splitlines()
     # From a container like the run's (its image, network and hardening), which outlives the run.
     addresses = service_addresses(stack)

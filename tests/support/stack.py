@@ -96,8 +96,6 @@ START_SENSOR = mutation(
 STOP_SENSOR = mutation(
     "$id: String!", "stopSensor(id: $id)", "StopSensorMutationResult { instigationState { status } }", *REFUSED
 )
-# Each kind's start (by name) and stop (by state id).
-SWITCHES = {"schedule": (START_SCHEDULE, STOP_SCHEDULE), "sensor": (START_SENSOR, STOP_SENSOR)}
 LAUNCH_RUN = mutation(
     "$params: ExecutionParams!",
     "launchRun(executionParams: $params)",
@@ -199,12 +197,9 @@ class Stack:
             self.compose("build", timeout=1800)
 
     def up(self) -> None:
-        """`docker compose up`, then until every service is healthy: the daemon by its heartbeats
-        as the UI shows them, every other service by Docker's health check. (Docker checks the
-        daemon every 30 s, each check a start of Dagster's CLI; on Docker 20.10, which ignores
-        start_interval, `up --wait` would wait out that first interval.)"""
-        self.compose("up", "--detach", timeout=600)
-        wait_for(self.healthy_but_the_daemon, 300, "every service but the daemon to be healthy", interval=1)
+        """`docker compose up --wait`: every service healthy (a one-shot: exited 0); then the
+        daemon, which Docker does not check, by its heartbeats as the UI shows them."""
+        self.compose("up", "--detach", "--wait", timeout=600)
         wait_for(self.daemon_healthy, 300, "the daemon's heartbeats", interval=0.5)
         generated = self.exec("proxy", f"cat {GENERATED_PASSWORD.format(role='viewer')}").strip()
         self.viewer = (self.viewer[0], generated)
@@ -326,8 +321,9 @@ class Stack:
         return answer["data"]["launchRun"]
 
     def location_loaded(self) -> bool:
-        """The webserver answers and has loaded the code location (False while either is not so:
-        nothing listening yet, or the proxy's 502 while the webserver starts)."""
+        """The webserver answers and has loaded every code location of its workspace, the stack's
+        own among them (False while not so: nothing listening yet, or the proxy's 502 while the
+        webserver starts)."""
         try:
             answer = self.post_graphql(self.webserver_port, LOCATION_STATUS)
         except OSError:
@@ -335,21 +331,10 @@ class Stack:
         if answer.status != 200:
             return False
         entries = answer.json()["data"]["workspaceOrError"]["locationEntries"]
-        return any(
-            entry["name"] == self.location
-            and entry["loadStatus"] == "LOADED"
-            and entry["locationOrLoadError"]["__typename"] == "RepositoryLocation"
+        return self.location in {entry["name"] for entry in entries} and all(
+            entry["loadStatus"] == "LOADED" and entry["locationOrLoadError"]["__typename"] == "RepositoryLocation"
             for entry in entries
         )
-
-    def healthy_but_the_daemon(self) -> bool:
-        """Every service with a health check but the daemon is healthy, the rest running (a one-shot: exited 0)."""
-        for name, row in self.services().items():
-            if name != "daemon" and row.get("Health") not in ("", None, "healthy"):
-                return False
-            if row["State"] not in ("running", "exited") or (row["State"] == "exited" and row["ExitCode"] != 0):
-                return False
-        return True
 
     def daemon_healthy(self) -> bool:
         """Every daemon the instance requires has written a recent heartbeat, as the UI's Daemons page says."""
@@ -377,6 +362,28 @@ class Stack:
         ids = [line for line in listed.stdout.split() if line]
         if ids:
             subprocess.run(["docker", "rm", "--force", *ids], capture_output=True, check=False)
+
+
+def run_container_ids(run_id: str) -> list[str]:
+    """The containers of a run (labelled with its id by the run launcher), running or not."""
+    listed = subprocess.run(
+        ["docker", "ps", "--all", "--quiet", "--no-trunc", "--filter", f"label=dagster/run_id={run_id}"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return listed.stdout.split()
+
+
+def running_run_container(run_id: str) -> dict[str, Any]:
+    """The run's container as Docker inspects it, once it has started (and before it is removed)."""
+
+    def inspected() -> dict[str, Any] | None:
+        for container in run_container_ids(run_id):
+            found = subprocess.run(["docker", "inspect", container], capture_output=True, text=True)
+            if found.returncode == 0 and (details := json.loads(found.stdout)[0])["State"]["Running"]:
+                return details
+        return None
+
+    return wait_for(inspected, 180, f"the container of run {run_id} to run", interval=0.1)
 
 
 # The test stacks' clocks, through the settings an operator has: every service checked every 5 s, so

@@ -1,0 +1,105 @@
+"""Schedules and sensors switched on and off as the UI does, and their states as it shows them."""
+
+import time
+from typing import Any
+
+from support.location import INSTIGATORS_QUERY
+from support.stack import REPOSITORY_SELECTOR, START_SCHEDULE, START_SENSOR, STOP_SCHEDULE, STOP_SENSOR, Stack, wait_for
+
+SENSOR_QUERY = """
+query($selector: SensorSelector!) {
+  sensorOrError(sensorSelector: $selector) {
+    ... on Sensor { canReset sensorState { status ticks(limit: 1) { status } } }
+    ... on PythonError { message }
+  }
+}
+"""
+SENSOR_TICKS = """
+query($selector: SensorSelector!) {
+  sensorOrError(sensorSelector: $selector) {
+    ... on Sensor { sensorState { ticks(limit: 500) { skipReason } } }
+    ... on PythonError { message }
+  }
+}
+"""
+# How many times a sensor is switched before the switch is taken as refused.
+SWITCH_ATTEMPTS = 3
+
+
+def instigators(stack: Stack) -> dict[str, Any]:
+    repository = stack.graphql(INSTIGATORS_QUERY, selector=REPOSITORY_SELECTOR)["repositoryOrError"]
+    assert "schedules" in repository, repository
+    return repository
+
+
+def set_schedule(stack: Stack, name: str, running: bool) -> None:
+    """Turn a schedule on or off as the UI does; its state is then stored, whatever the default."""
+    [state] = [each["scheduleState"] for each in instigators(stack)["schedules"] if each["name"] == name]
+    if state["status"] == "RUNNING":
+        stopped = stack.graphql(STOP_SCHEDULE, id=state["id"])["stopRunningSchedule"]
+        assert stopped.get("scheduleState", {}).get("status") == "STOPPED", stopped
+    if running:
+        selector = {**REPOSITORY_SELECTOR, "scheduleName": name}
+        started = stack.graphql(START_SCHEDULE, selector=selector)["startSchedule"]
+        assert started.get("scheduleState", {}).get("status") == "RUNNING", started
+
+
+def set_sensor(stack: Stack, name: str, running: bool) -> None:
+    """Turn a sensor on or off as the UI does, its state then stored whatever the default, and
+    look again once the sensor's tick under way is over: that tick ends by writing back the
+    sensor's state as it read it a moment before (Dagster's sensor daemon), which can undo a switch
+    made in that moment, back to a stored state or to the code's default (a sensor that runs by
+    default then still shows RUNNING, but no longer stored). An undone switch is made again, as an
+    operator would."""
+    wanted = "RUNNING" if running else "STOPPED"
+    for _ in range(SWITCH_ATTEMPTS):
+        switch_sensor(stack, name, running)
+        if settled_sensor_switch(stack, name) == wanted:
+            return
+    raise AssertionError(f"{name} did not stay {wanted} after {SWITCH_ATTEMPTS} switches")
+
+
+def switch_sensor(stack: Stack, name: str, running: bool) -> None:
+    [state] = [each["sensorState"] for each in instigators(stack)["sensors"] if each["name"] == name]
+    if state["status"] == "RUNNING":
+        stopped = stack.graphql(STOP_SENSOR, id=state["id"])["stopSensor"]
+        assert stopped["__typename"] == "StopSensorMutationResult", stopped
+    if running:
+        started = stack.graphql(START_SENSOR, selector={**REPOSITORY_SELECTOR, "sensorName": name})["startSensor"]
+        assert started.get("sensorState", {}).get("status") == "RUNNING", started
+
+
+def sensor(stack: Stack, name: str) -> dict[str, Any]:
+    """The sensor's status, its newest tick, and whether its status is stored (canReset) rather
+    than its code's default."""
+    found = stack.graphql(SENSOR_QUERY, selector={**REPOSITORY_SELECTOR, "sensorName": name})["sensorOrError"]
+    assert "sensorState" in found, found
+    return found
+
+
+def settled_sensor_switch(stack: Stack, name: str) -> str:
+    """The sensor's stored status ("default" where none is stored) once its newest tick is over and
+    that tick's state write (a moment after the tick's own) is done."""
+
+    def newest_tick_over() -> bool:
+        return all(tick["status"] != "STARTED" for tick in sensor(stack, name)["sensorState"]["ticks"])
+
+    wait_for(newest_tick_over, 120, f"the tick under way of {name} to end", interval=0.5)
+    time.sleep(1)
+    settled = sensor(stack, name)
+    return settled["sensorState"]["status"] if settled["canReset"] else "default"
+
+
+def instigator_states(repository: dict[str, Any]) -> dict[str, str]:
+    """Each schedule's and sensor's status ("schedule:name" or "sensor:name": status) of `instigators`."""
+    return {
+        **{f"schedule:{each['name']}": each["scheduleState"]["status"] for each in repository["schedules"]},
+        **{f"sensor:{each['name']}": each["sensorState"]["status"] for each in repository["sensors"]},
+    }
+
+
+def tick_reasons(stack: Stack, name: str) -> list[str]:
+    """What each of the sensor's last 500 ticks said (its skip reason, or ""), newest first."""
+    found = stack.graphql(SENSOR_TICKS, selector={**REPOSITORY_SELECTOR, "sensorName": name})["sensorOrError"]
+    assert "sensorState" in found, found
+    return [tick["skipReason"] or "" for tick in found["sensorState"]["ticks"]]
