@@ -1,6 +1,7 @@
 """Hangs and database restarts: a run stuck on a MySQL that stopped answering is failed within its
 maximum run time, and a restart of Postgres (or MySQL) costs the operator no failed action."""
 
+import subprocess
 from typing import Any
 
 from support.stack import REPOSITORY_SELECTOR, START_SCHEDULE, START_SENSOR, STOP_SCHEDULE, STOP_SENSOR, Stack, wait_for
@@ -20,8 +21,15 @@ def launch(stack: Stack, job: str, tags: dict[str, str] | None = None) -> str:
 
 
 def wait_healthy(stack: Stack, service: str) -> None:
-    """Until Docker reports the (restarted) service healthy again."""
-    stack.compose("up", "--detach", "--wait", "--no-deps", service, timeout=180)
+    """Until Docker reports the restarted (or unpaused, and so far unhealthy) service healthy again.
+    (`docker compose up --wait` gives up on a container that is unhealthy at the moment.)"""
+    container = stack.container_id(service)
+
+    def healthy() -> bool:
+        inspected = ["docker", "inspect", "--format", "{{.State.Health.Status}}", container]
+        return subprocess.run(inspected, capture_output=True, text=True).stdout.strip() == "healthy"
+
+    wait_for(healthy, 180, f"{service} to be healthy", interval=0.5)
 
 
 RUN_EVENTS = """
