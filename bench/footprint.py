@@ -33,3 +33,12 @@ def memory(*stacks: Stack) -> list[dict[str, float]]:
     return [
         {service: usage[container[:12]] for service, container in sorted(services.items())} for services in containers
     ]
+
+
+# Not part of the deployment: the test overlay's webhook receiver.
+NOT_DEPLOYMENT = {"webhook_receiver"}
+
+
+def whole_stack(memory: dict[str, float]) -> float:
+    """MiB of every service of the deployment, of one stack's figures from `memory`."""
+    return round(sum(mib for service, mib in memory.items() if service not in NOT_DEPLOYMENT), 1)

@@ -13,16 +13,12 @@ import time
 from typing import Any
 
 from bench import footprint, process
-from bench.reference import NOT_DEPLOYMENT, ratio, until_loaded
+from bench.reference import ratio, until_loaded
 from support.code_locations import WAREHOUSE, checkout_with
 from support.stack import Stack, new_stack
 
 # The second location's code server, by its service name in tests/code_locations/warehouse.yaml.
 SECOND_CODE_SERVER = "warehouse"
-
-
-def whole_stack(memory: dict[str, float]) -> float:
-    return round(sum(mib for service, mib in memory.items() if service not in NOT_DEPLOYMENT), 1)
 
 
 def cold_starts(one: Stack, two: Stack, repeats: int) -> tuple[list[dict], list[dict]]:
@@ -50,7 +46,7 @@ def measure(one: Stack, repeats: int, idle_seconds: float) -> dict[str, Any]:
     finally:
         two.down()
     cold_one_median, cold_two_median = process.medians(cold_one), process.medians(cold_two)
-    added = round(whole_stack(memory_two) - whole_stack(memory_one), 1)
+    added = round(footprint.whole_stack(memory_two) - footprint.whole_stack(memory_one), 1)
     return {
         "cold_start_ratio": ratio(cold_two_median["seconds"], cold_one_median["seconds"]),
         "added_memory_mb": added,
@@ -58,13 +54,13 @@ def measure(one: Stack, repeats: int, idle_seconds: float) -> dict[str, Any]:
         "one_location": {
             "cold_start_seconds": cold_one_median.pop("seconds"),
             "cold_start_timeline": cold_one_median,
-            "whole_stack_at_rest_mb": whole_stack(memory_one),
+            "whole_stack_at_rest_mb": footprint.whole_stack(memory_one),
             "code_server_mb": memory_one["user_code"],
         },
         "two_locations": {
             "cold_start_seconds": cold_two_median.pop("seconds"),
             "cold_start_timeline": cold_two_median,
-            "whole_stack_at_rest_mb": whole_stack(memory_two),
+            "whole_stack_at_rest_mb": footprint.whole_stack(memory_two),
             "second_code_server_mb": memory_two[SECOND_CODE_SERVER],
             "idle_memory_mb": memory_two,
         },

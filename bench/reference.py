@@ -32,8 +32,6 @@ REFERENCE_FOUR = {
     "user_code": "docker_example_user_code",
     "postgres": "docker_example_postgresql",
 }
-# Not part of the deployment: the test overlay's webhook receiver.
-NOT_DEPLOYMENT = {"webhook_receiver"}
 ONE_ASSET = {"bookshop": "mysql_authors", "reference": "authors"}
 
 
@@ -145,7 +143,6 @@ def measure(ours: Stack, reference: Stack, repeats: int, idle_seconds: float) ->
     memory_mine, memory_theirs = footprint.memory(ours, reference)
     ours_four = sum(memory_mine[name] for name in SAME_FOUR.values())
     theirs_four = sum(memory_theirs[name] for name in REFERENCE_FOUR.values())
-    whole = sum(mib for service, mib in memory_mine.items() if service not in NOT_DEPLOYMENT)
     launch_ours, launch_reference = process.medians(launch_mine), process.medians(launch_theirs)
     cold_ours, cold_reference = process.medians(cold_mine), process.medians(cold_theirs)
     return {
@@ -154,7 +151,7 @@ def measure(ours: Stack, reference: Stack, repeats: int, idle_seconds: float) ->
         "idle_memory_ratio": ratio(ours_four, theirs_four),
         "idle_cpu_ratio": cpu["ratio"],
         "idle_cpu": cpu,
-        "whole_stack_at_rest_mb": round(whole, 1),
+        "whole_stack_at_rest_mb": footprint.whole_stack(memory_mine),
         "ours": {
             "cold_start_seconds": cold_ours.pop("seconds"),
             "cold_start_timeline": cold_ours,
