@@ -308,58 +308,63 @@ def test_a_schedule_turned_on_through_the_api_is_fired_by_the_daemon(stack: Stac
 
 def test_dropped_order_files_are_loaded_or_rejected(stack: Stack):
     set_sensor(stack, "incoming_orders_sensor", running=True)
-    good, again, bad = "e2e_orders_good.csv", "e2e_orders_again.csv", "e2e_orders_bad.csv"
-    orders = (
-        "order_id,user_id,book_id,quantity,unit_price,created_at\n"
-        "900001,1,1,2,12.50,2026-01-05T10:00:00Z\n"
-        "900002,2,3,1,7.99,2026-01-05T11:30:00Z\n"
-    )
-    drop_file(stack, good, orders)
-    drop_file(stack, again, orders)
-    drop_file(stack, bad, "order_id,user_id,book_id,quantity,unit_price,created_at\n900003,1,1,two,12.50,yesterday\n")
+    try:
+        good, again, bad = "e2e_orders_good.csv", "e2e_orders_again.csv", "e2e_orders_bad.csv"
+        orders = (
+            "order_id,user_id,book_id,quantity,unit_price,created_at\n"
+            "900001,1,1,2,12.50,2026-01-05T10:00:00Z\n"
+            "900002,2,3,1,7.99,2026-01-05T11:30:00Z\n"
+        )
+        drop_file(stack, good, orders)
+        drop_file(stack, again, orders)
+        drop_file(
+            stack, bad, "order_id,user_id,book_id,quantity,unit_price,created_at\n900003,1,1,two,12.50,yesterday\n"
+        )
 
-    def settled():
-        waiting = files_in(stack, "/data/incoming") & {good, again, bad}
-        claimed = stack.exec("user_code", "find /data/incoming/claimed -type f 2>/dev/null || true").split()
-        busy = runs(stack, pipelineName="ingest_order_file", statuses=IN_PROGRESS)
-        return not waiting and not claimed and not busy and runs(stack, pipelineName="ingest_order_file")
+        def settled():
+            waiting = files_in(stack, "/data/incoming") & {good, again, bad}
+            claimed = stack.exec("user_code", "find /data/incoming/claimed -type f 2>/dev/null || true").split()
+            busy = runs(stack, pipelineName="ingest_order_file", statuses=IN_PROGRESS)
+            return not waiting and not claimed and not busy and runs(stack, pipelineName="ingest_order_file")
 
-    ingest_runs = wait_for(settled, 240, "the dropped files to be loaded or rejected")
+        ingest_runs = wait_for(settled, 240, "the dropped files to be loaded or rejected")
 
-    processed, rejected = files_in(stack, "/data/incoming/processed"), files_in(stack, "/data/incoming/rejected")
-    assert {good, again} <= processed
-    assert {bad, f"{bad}.reason.txt"} <= rejected and bad not in processed
-    reason = stack.exec("user_code", f"cat /data/incoming/rejected/{bad}.reason.txt")
-    assert "e2e_orders_bad.csv: row 2, column quantity: 'two' is not a whole number" in reason
-    # The same content twice lands once: the second file is a duplicate, with a note saying so.
-    [duplicate] = {f"{good}.reason.txt", f"{again}.reason.txt"} & processed
-    assert "a duplicate" in stack.exec("user_code", f"cat /data/incoming/processed/{duplicate}")
+        processed, rejected = files_in(stack, "/data/incoming/processed"), files_in(stack, "/data/incoming/rejected")
+        assert {good, again} <= processed
+        assert {bad, f"{bad}.reason.txt"} <= rejected and bad not in processed
+        reason = stack.exec("user_code", f"cat /data/incoming/rejected/{bad}.reason.txt")
+        assert "e2e_orders_bad.csv: row 2, column quantity: 'two' is not a whole number" in reason
+        # The same content twice lands once: the second file is a duplicate, with a note saying so.
+        [duplicate] = {f"{good}.reason.txt", f"{again}.reason.txt"} & processed
+        assert "a duplicate" in stack.exec("user_code", f"cat /data/incoming/processed/{duplicate}")
 
-    # The batch with the bad file ends FAILURE once the others are done, naming the file and problem.
-    statuses = {run["status"] for run in ingest_runs}
-    assert "FAILURE" in statuses and statuses <= FINISHED
-    events = [event for run in ingest_runs for event in run_events(stack, run["runId"])]
-    failures = [e["error"]["message"] for e in events if e.get("error")]
-    assert any(bad in message and "quantity" in message for message in failures), failures
-    assert any(
-        f"Landed 2 order(s) from {good}" in e.get("message", "")
-        or f"Landed 2 order(s) from {again}" in e.get("message", "")
-        for e in events
-    )
+        # The batch with the bad file ends FAILURE once the others are done, naming the file and problem.
+        statuses = {run["status"] for run in ingest_runs}
+        assert "FAILURE" in statuses and statuses <= FINISHED
+        events = [event for run in ingest_runs for event in run_events(stack, run["runId"])]
+        failures = [e["error"]["message"] for e in events if e.get("error")]
+        assert any(bad in message and "quantity" in message for message in failures), failures
+        assert any(
+            f"Landed 2 order(s) from {good}" in e.get("message", "")
+            or f"Landed 2 order(s) from {again}" in e.get("message", "")
+            for e in events
+        )
 
-    parquet = f"/data/storage/incoming_orders/{hashlib.sha256(orders.encode()).hexdigest()}.parquet"
-    # os._exit once the answer is printed: pyarrow's threads once aborted this interpreter at exit
-    # ("terminate called without an active exception", exit 134) after a correct answer.
-    landed = stack.exec(
-        "user_code",
-        f'python -c \'import os, sys, glob, pandas; f = pandas.read_parquet("{parquet}"); '
-        'print(f[["order_id", "quantity", "unit_price_cents"]].to_json(orient="values")); '
-        'print(len(glob.glob("/data/storage/incoming_orders/*.parquet"))); '
-        "sys.stdout.flush(); os._exit(0)'",
-    )
-    rows, files = landed.split()
-    assert json.loads(rows) == [[900001, 2, 1250], [900002, 1, 799]]
-    assert files == "1"
+        parquet = f"/data/storage/incoming_orders/{hashlib.sha256(orders.encode()).hexdigest()}.parquet"
+        # os._exit once the answer is printed: pyarrow's threads once aborted this interpreter at exit
+        # ("terminate called without an active exception", exit 134) after a correct answer.
+        landed = stack.exec(
+            "user_code",
+            f'python -c \'import os, sys, glob, pandas; f = pandas.read_parquet("{parquet}"); '
+            'print(f[["order_id", "quantity", "unit_price_cents"]].to_json(orient="values")); '
+            'print(len(glob.glob("/data/storage/incoming_orders/*.parquet"))); '
+            "sys.stdout.flush(); os._exit(0)'",
+        )
+        rows, files = landed.split()
+        assert json.loads(rows) == [[900001, 2, 1250], [900002, 1, 799]]
+        assert files == "1"
+    finally:
+        set_sensor(stack, "incoming_orders_sensor", running=False)
 
 
 def test_run_history_and_schedule_states_survive_down_and_up(stack: Stack, operator_runs):
