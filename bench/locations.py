@@ -56,6 +56,7 @@ def measure(one: Stack, repeats: int, idle_seconds: float) -> dict[str, Any]:
             "cold_start_timeline": cold_one_median,
             "whole_stack_at_rest_mb": footprint.whole_stack(memory_one),
             "code_server_mb": memory_one["user_code"],
+            "idle_memory_mb": memory_one,
         },
         "two_locations": {
             "cold_start_seconds": cold_two_median.pop("seconds"),
