@@ -7,17 +7,8 @@ import threading
 import time
 from typing import Any
 
-from support.location import INSTIGATORS_QUERY
-from support.stack import (
-    LOCATION_STATUS,
-    REPOSITORY,
-    START_SCHEDULE,
-    STOP_SCHEDULE,
-    TIMINGS,
-    Stack,
-    running_run_container,
-    wait_for,
-)
+from support.stack import LOCATION_STATUS, TIMINGS, Stack, running_run_container, wait_for
+from support.switches import instigators, set_schedule
 
 WAREHOUSE = "warehouse"
 # A job and a schedule of each location.
@@ -85,23 +76,18 @@ def test_a_run_of_each_code_location_has_its_own_image_settings_and_volumes_only
         assert stack.wait_until_finished(run_id)["status"] == "SUCCESS", location
 
 
-def schedule_state(stack: Stack, location: str) -> dict[str, Any]:
-    selector = {"repositoryLocationName": location, "repositoryName": REPOSITORY}
-    schedules = stack.graphql(INSTIGATORS_QUERY, selector=selector)["repositoryOrError"]["schedules"]
-    [schedule] = [each for each in schedules if each["name"] == SCHEDULES[location]]
-    return schedule["scheduleState"]
+def schedule_status(stack: Stack, location: str) -> str:
+    [schedule] = [each for each in instigators(stack, location)["schedules"] if each["name"] == SCHEDULES[location]]
+    return schedule["scheduleState"]["status"]
 
 
 def test_a_schedule_of_each_code_location_is_switched_on_and_off(stack: Stack):
     for location, name in SCHEDULES.items():
-        was = schedule_state(stack, location)["status"]
-        selector = {"repositoryLocationName": location, "repositoryName": REPOSITORY, "scheduleName": name}
-        started = stack.graphql(START_SCHEDULE, selector=selector)["startSchedule"]
-        assert started["scheduleState"]["status"] == "RUNNING", (location, started)
-        assert schedule_state(stack, location)["status"] == "RUNNING"
-        stopped = stack.graphql(STOP_SCHEDULE, id=schedule_state(stack, location)["id"])["stopRunningSchedule"]
-        assert stopped["scheduleState"]["status"] == "STOPPED", (location, stopped)
-        assert schedule_state(stack, location)["status"] == "STOPPED" == was, "as every test leaves it"
+        was = schedule_status(stack, location)
+        set_schedule(stack, name, running=True, location=location)
+        assert schedule_status(stack, location) == "RUNNING", location
+        set_schedule(stack, name, running=False, location=location)
+        assert schedule_status(stack, location) == "STOPPED" == was, "as every test leaves it"
 
 
 def test_redeploying_one_code_location_leaves_the_other_loaded_and_its_run_untouched(stack: Stack):

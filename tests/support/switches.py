@@ -4,7 +4,16 @@ import time
 from typing import Any
 
 from support.location import INSTIGATORS_QUERY
-from support.stack import REPOSITORY_SELECTOR, START_SCHEDULE, START_SENSOR, STOP_SCHEDULE, STOP_SENSOR, Stack, wait_for
+from support.stack import (
+    LOCATION,
+    REPOSITORY_SELECTOR,
+    START_SCHEDULE,
+    START_SENSOR,
+    STOP_SCHEDULE,
+    STOP_SENSOR,
+    Stack,
+    wait_for,
+)
 
 SENSOR_QUERY = """
 query($selector: SensorSelector!) {
@@ -26,20 +35,22 @@ query($selector: SensorSelector!) {
 SWITCH_ATTEMPTS = 3
 
 
-def instigators(stack: Stack) -> dict[str, Any]:
-    repository = stack.graphql(INSTIGATORS_QUERY, selector=REPOSITORY_SELECTOR)["repositoryOrError"]
+def instigators(stack: Stack, location: str = LOCATION) -> dict[str, Any]:
+    """The schedules and sensors of a code location (the bookshop's unless told), with their states."""
+    selector = {**REPOSITORY_SELECTOR, "repositoryLocationName": location}
+    repository = stack.graphql(INSTIGATORS_QUERY, selector=selector)["repositoryOrError"]
     assert "schedules" in repository, repository
     return repository
 
 
-def set_schedule(stack: Stack, name: str, running: bool) -> None:
+def set_schedule(stack: Stack, name: str, running: bool, location: str = LOCATION) -> None:
     """Turn a schedule on or off as the UI does; its state is then stored, whatever the default."""
-    [state] = [each["scheduleState"] for each in instigators(stack)["schedules"] if each["name"] == name]
+    [state] = [each["scheduleState"] for each in instigators(stack, location)["schedules"] if each["name"] == name]
     if state["status"] == "RUNNING":
         stopped = stack.graphql(STOP_SCHEDULE, id=state["id"])["stopRunningSchedule"]
         assert stopped.get("scheduleState", {}).get("status") == "STOPPED", stopped
     if running:
-        selector = {**REPOSITORY_SELECTOR, "scheduleName": name}
+        selector = {**REPOSITORY_SELECTOR, "repositoryLocationName": location, "scheduleName": name}
         started = stack.graphql(START_SCHEDULE, selector=selector)["startSchedule"]
         assert started.get("scheduleState", {}).get("status") == "RUNNING", started
 
