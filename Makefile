@@ -64,7 +64,7 @@ bench: $(VENV)/installed
 
 # The operator guide's screenshots (docs/screenshots/), from the browser tests on a stack of their own.
 screenshots: $(VENV)/installed
-	BOOKSHOP_SCREENSHOT_DIR=docs/screenshots $(VENV)/bin/python -m pytest tests/e2e -k browser
+	BOOKSHOP_SCREENSHOT_DIR=docs/screenshots $(VENV)/bin/python -m pytest tests/e2e tests/security -k "browser or audit_says"
 
 # Re-resolve every pin after changing a version in user_code/pyproject.toml or locks/*.in.
 # dagster-previous.txt: the previous Dagster release, for the upgrade drill (docs/operator-guide.md);

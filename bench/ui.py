@@ -1,14 +1,15 @@
 """The UI over a network: the runs page in Chromium at 20 Mbit/s and 40 ms round trip, first and repeat visit.
 
-Each entry of ours (operator and viewer, through the login proxy: the browser sends the Basic
-credentials with every request, as it does once signed in) and deploy_docker's webserver are
-loaded in turn, each in a fresh browser profile: the first visit with an empty cache, the repeat
-visit in a new tab of the same profile (its cache kept). Seconds run from the navigation until
-the first run's row is on the page; bytes are what came over the wire (headers included, cache
-hits count nothing), as Chromium's DevTools protocol reports them; the fonts that the UI's CSS
-inlines as data: URLs are not fetched, and not counted. Where the seconds go: until the
-page sends its first GraphQL query (its HTML and scripts loaded and started), and the slowest
-GraphQL answer (sent to fully received) with its operation's name, from the same DevTools events.
+Each entry of ours (operator and viewer, through the login proxy: signed in on its sign-in page
+first, as a person is, the browser then sending the session cookie with every request) and
+deploy_docker's webserver are loaded in turn, each in a fresh browser profile: the first visit
+with an empty cache, the repeat visit in a new tab of the same profile (its cache kept). Seconds
+run from the navigation until the first run's row is on the page; bytes are what came over the
+wire (headers included, cache hits count nothing), as Chromium's DevTools protocol reports them;
+the fonts that the UI's CSS inlines as data: URLs are not fetched, and not counted. Where the
+seconds go: until the page sends its first GraphQL query (its HTML and scripts loaded and
+started), and the slowest GraphQL answer (sent to fully received) with its operation's name, from
+the same DevTools events.
 """
 
 import time
@@ -20,7 +21,7 @@ from playwright.sync_api import BrowserContext, sync_playwright
 
 from bench import process
 from support.browser import chromium
-from support.stack import Stack, basic_auth
+from support.stack import Stack
 
 NETWORK = {
     "offline": False,
@@ -80,13 +81,26 @@ def visit(context: BrowserContext, url: str) -> dict[str, Any]:
     }
 
 
+def sign_in(context: BrowserContext, url: str, credentials: tuple[str, str]) -> None:
+    """The sign-in page's form, posted from the profile: its session cookie is then the profile's."""
+    entry = f"{urlsplit(url).scheme}://{urlsplit(url).netloc}"
+    answer = context.request.post(
+        f"{entry}/login",
+        form={"name": credentials[0], "password": credentials[1], "next": "/runs"},
+        headers={"Origin": entry},
+        max_redirects=0,
+    )
+    assert answer.status == 303, f"sign-in: {answer.status} {answer.text()[:300]}"
+
+
 def visits(browser, url: str, credentials: tuple[str, str] | None, repeats: int) -> dict[str, dict[str, Any]]:
     """Medians of `repeats` first visits (each in a fresh profile) and of the repeat visit after each."""
     first, repeat = [], []
-    headers = {"Authorization": basic_auth(credentials)} if credentials else {}
     for _ in range(repeats):
-        context = browser.new_context(extra_http_headers=headers)
+        context = browser.new_context()
         try:
+            if credentials:
+                sign_in(context, url, credentials)
             first.append(visit(context, url))
             repeat.append(visit(context, url))
         finally:

@@ -77,21 +77,18 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def signed_in(browser: Browser) -> Iterator[Callable[[tuple[str, str]], Page]]:
-    """Opens a page signed in as (user, password): Basic credentials sent with every request,
-    WebSocket handshakes included (as a browser does once a person has signed in), not only
-    after a 401."""
+def signed_in(browser: Browser, stack) -> Iterator[Callable[[tuple[str, str]], Page]]:
+    """Opens a page signed in as (user, password) on the sign-in page, as a person signs in: the
+    session cookie then goes with every request to both entries (a cookie ignores the port)."""
     contexts = []
 
     def open_page(credentials: tuple[str, str]) -> Page:
-        user, password = credentials
-        context = browser.new_context(
-            viewport={"width": 1400, "height": 900},
-            locale="en-US",
-            timezone_id="UTC",
-            http_credentials={"username": user, "password": password, "send": "always"},
-        )
+        context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-US", timezone_id="UTC")
         contexts.append(context)
+        entry = f"http://127.0.0.1:{stack.readonly_port}"
+        form = {"name": credentials[0], "password": credentials[1], "next": "/"}
+        answer = context.request.post(f"{entry}/login", form=form, headers={"Origin": entry}, max_redirects=0)
+        assert answer.status == 303, f"sign-in: {answer.status} {answer.text()[:300]}"
         return context.new_page()
 
     yield open_page

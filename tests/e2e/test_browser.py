@@ -5,29 +5,25 @@ as a PNG under test-output/screenshots/, or under BOOKSHOP_SCREENSHOT_DIR when t
 (docs/screenshots: the operator guide's pictures).
 """
 
-import os
 import re
 import time
 from concurrent.futures import wait
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from support.browser import automation_row, press, switch
+from support.browser import automation_row, move_away, press, screenshot, switch
 from support.stack import (
     REPOSITORY_SELECTOR,
-    ROOT,
     START_SCHEDULE,
     STOP_SCHEDULE,
     Stack,
     wait_for,
 )
 
-SCREENSHOTS = Path(os.environ.get("BOOKSHOP_SCREENSHOT_DIR") or ROOT / "test-output" / "screenshots")
 SCHEDULE_NAMES = {
     "daily_refresh_schedule",
     "source_refresh_schedule",
@@ -83,13 +79,6 @@ def page(signed_in, stack: Stack) -> Page:
 
 def ui(port: int, path: str) -> str:
     return f"http://127.0.0.1:{port}{path}"
-
-
-def screenshot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    move_away(page)  # no tooltip of a hovered element in the picture
-    page.wait_for_load_state("networkidle")
-    page.screenshot(path=SCREENSHOTS / f"{name}.png")
 
 
 def schedules(stack: Stack) -> dict[str, dict[str, Any]]:
@@ -180,15 +169,6 @@ def hover_for_tooltip(page: Page, target: Locator, text: str) -> None:
             move_away(page)
     move_away(page)
     expect(tooltip(page, text)).to_be_hidden()
-
-
-def move_away(page: Page) -> None:
-    """Pointer to the empty bottom right corner, away from any trigger and the tooltips above them;
-    a second move, since Radix closes a tooltip on a move outside it, not on leaving the trigger."""
-    width, height = page.viewport_size["width"], page.viewport_size["height"]
-    page.mouse.move(width - 10, height - 10, steps=4)
-    page.mouse.move(width - 5, height - 5)
-    page.keyboard.press("Escape")
 
 
 def run_row(page: Page, run_id: str) -> Locator:

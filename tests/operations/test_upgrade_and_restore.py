@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from operations.history import KEPT_ON, Backup, History, history, wait_until_idle
+from support.accounts import accounts
 from support.location import RUNS_QUERY
 from support.stack import IMAGE_TAG, ROOT, TIMINGS, Stack, started_stack
 from support.switches import set_schedule, set_sensor
@@ -92,8 +93,9 @@ def test_the_previous_release_upgrades_with_its_history_and_runs(drill: Drill):
 
 
 @pytest.fixture(scope="module")
-def restored(second: Stack, drill: Drill, backup: Backup) -> History:
-    """The second stack emptied, the backup restored into it, then started."""
+def restored(second: Stack, drill: Drill, backup: Backup, stack: Stack) -> History:
+    """The second stack emptied, the backup restored into it, then started. The people came with
+    the backup: the second stack is signed in to as the first's."""
     second.down()
     second.env["BOOKSHOP_BACKUP_DIR"] = str(backup.folder)
     started = time.monotonic()
@@ -102,6 +104,7 @@ def restored(second: Stack, drill: Drill, backup: Backup) -> History:
     started = time.monotonic()
     second.up()
     TIMINGS["operations: up after the restore until all healthy"] = time.monotonic() - started
+    second.admin, second.operator, second.viewer = stack.admin, stack.operator, stack.viewer
     return history(second)
 
 
@@ -117,3 +120,14 @@ def test_a_backup_restored_into_an_empty_project_shows_the_same_history_and_file
     # The read-only webserver's account reads the restored tables too.
     viewed = second.graphql_response(second.readonly_port, RUNS_QUERY, filter={})["data"]["runsOrError"]["results"]
     assert {run["runId"] for run in viewed} == set(backup.before.runs)
+
+
+def test_the_audit_record_is_restored_with_the_backup(second: Stack, restored: History):
+    """Who stopped the daily refresh before the backup (the operator, at the first start's end)."""
+    entries = [
+        line.split("\t")
+        for line in accounts(second, "audit", "--action", "stop schedule", "--limit", "500").splitlines()
+    ]
+    assert [second.operator[0], "bookshop", "daily_refresh_schedule", "ok"] in [
+        [entry[1], entry[3], entry[5], entry[6]] for entry in entries if len(entry) >= 7
+    ]

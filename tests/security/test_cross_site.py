@@ -126,14 +126,17 @@ def test_a_page_of_another_site_cannot_drive_the_ui_while_the_ui_itself_works(st
         ]);
       </script></body></html>"""
 
-    statuses: list[tuple[str, str, int]] = []
+    statuses: list[tuple[str, str, int | None]] = []
     operator_page.on("response", lambda r: statuses.append((r.request.method, r.url, r.status)))
+    # An answer the browser withholds from the page (Cross-Origin-Resource-Policy) ends as a failure.
+    operator_page.on("requestfailed", lambda r: statuses.append((r.method, r.url, None)))
     with served(evil_page) as evil:
         operator_page.goto(f"{evil}/")
         operator_page.evaluate("window.attempts")
         operator_page.wait_for_load_state("networkidle")
     reached = [answer for answer in statuses if answer[1].startswith(f"{entry}/graphql")]
-    assert len(reached) >= 2 and {status for *_, status in reached} == {403}, statuses
+    assert len(reached) >= 2 and {status for *_, status in reached} <= {403, None}, statuses
+    assert 403 in {status for *_, status in reached}, statuses
     assert target_status(stack) == "STOPPED"
 
     # Meanwhile the UI in the same browser: its pages load, its queries pass, and its

@@ -2,10 +2,14 @@
 and what the browser tests point at and press."""
 
 import os
+from pathlib import Path
 
 from playwright.sync_api import Browser, Locator, Page, Playwright
 
 CHROMIUM = os.environ.get("BOOKSHOP_CHROMIUM", "/usr/bin/chromium")
+# Where the browser tests leave their screenshots (`make screenshots`: the operator guide's).
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = Path(os.environ.get("BOOKSHOP_SCREENSHOT_DIR") or ROOT / "test-output" / "screenshots")
 
 
 def chromium(playwright: Playwright) -> Browser:
@@ -33,3 +37,19 @@ def press(page: Page, target: Locator) -> None:
     target.hover()
     page.mouse.down()
     page.mouse.up()
+
+
+def screenshot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    move_away(page)  # no tooltip of a hovered element in the picture
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=SCREENSHOTS / f"{name}.png")
+
+
+def move_away(page: Page) -> None:
+    """Pointer to the empty bottom right corner, away from any trigger and the tooltips above them;
+    a second move, since Radix closes a tooltip on a move outside it, not on leaving the trigger."""
+    width, height = page.viewport_size["width"], page.viewport_size["height"]
+    page.mouse.move(width - 10, height - 10, steps=4)
+    page.mouse.move(width - 5, height - 5)
+    page.keyboard.press("Escape")

@@ -3,14 +3,15 @@
 `started_stack(name)` builds the images and brings the whole deployment up under a compose project
 of its own: `docker-compose.yml` exactly as users run it, plus `compose.test.yml` (MySQL on an
 ephemeral loopback port for the SQL cross-check, and a webhook receiver for failure alerts).
-Settings that differ from the defaults: the operator's password (proving it flows from the
-environment), free ports for both entries of the login proxy, the daily refresh schedule retimed to every
-minute, alerts POSTed to the receiver. Each test suite that needs a stack (e2e, faults, security)
-starts its own.
+Settings that differ from the defaults: the passwords of the shared operator and viewer accounts
+of an install from before personal accounts (proving they become accounts), free ports for both
+entries of the login proxy, the daily refresh schedule retimed to every minute, alerts POSTed to
+the receiver, the webhook receiver's container as the stand-in of an SSO proxy. Each test suite
+that needs a stack (e2e, faults, security) starts its own.
 
 Everything goes through the login proxy, as people do: the operator entry (webserver_port) as
-the operator, whose password the test sets; the viewer entry (readonly_port) as the viewer, whose
-password the proxy generates on its first start and the harness reads as the operator guide says.
+the operator, the viewer entry (readonly_port) as the viewer, both with passwords the test sets;
+the admin's password is generated on the first start and the harness reads it as the README says.
 The database passwords are generated too: once the stack is up, `env` holds them under the names
 of the variables that could have set them (MYSQL_READER_PASSWORD, ...).
 """
@@ -30,6 +31,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.message import Message
 from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any
@@ -46,11 +48,12 @@ HERE = Path(__file__).resolve().parent
 IMAGE_TAG = os.environ.get("BOOKSHOP_TEST_IMAGE_TAG", "test")
 SERVICES = (
     "mysql", "postgres", "user_code", "webserver", "webserver_readonly", "daemon",
-    "proxy", "docker_api_daemon", "docker_api_webserver", "exporter", "prometheus", "alertmanager",
+    "proxy", "login", "docker_api_daemon", "docker_api_webserver", "exporter", "prometheus", "alertmanager",
 )  # fmt: skip
+ADMIN_USER = "admin"
 OPERATOR_USER = "operator"
 VIEWER_USER = "viewer"
-GENERATED_PASSWORD = "/var/lib/bookshop-proxy/{role}.password"
+GENERATED_PASSWORD = "/var/lib/bookshop-proxy/admin.password"
 # Each database password's variable and its file on the password volumes (docker/passwords.sh),
 # all of which the postgres service mounts.
 DATABASE_PASSWORDS = {
@@ -126,11 +129,19 @@ class Answer:
     """One HTTP answer, whatever its status."""
 
     status: int
-    headers: dict[str, str]
+    # Looked up by name whatever its case, as HTTP names are.
+    headers: Message
     body: bytes
 
     def json(self) -> Any:
         return json.loads(self.body)
+
+
+class NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer to look at (where the sign-in page sends a browser), not to follow."""
+
+    def redirect_request(self, *_: Any) -> None:
+        return None
 
 
 def basic_auth(credentials: tuple[str, str]) -> str:
@@ -157,7 +168,8 @@ class Stack:
     webserver_port: int
     readonly_port: int
     timings: dict[str, float] = field(default_factory=lambda: TIMINGS)
-    # (user, password) of each role; the viewer's is read from the proxy once it is up.
+    # (user, password) of each first account; the admin's is read from the login service once it is up.
+    admin: tuple[str, str] = (ADMIN_USER, "")
     operator: tuple[str, str] = (OPERATOR_USER, "")
     viewer: tuple[str, str] = (VIEWER_USER, "")
     # The benchmark also drives Dagster's deploy_docker example through this harness.
@@ -201,8 +213,9 @@ class Stack:
         daemon, which Docker does not check, by its heartbeats as the UI shows them."""
         self.compose("up", "--detach", "--wait", timeout=600)
         wait_for(self.daemon_healthy, 300, "the daemon's heartbeats", interval=0.5)
-        generated = self.exec("proxy", f"cat {GENERATED_PASSWORD.format(role='viewer')}").strip()
-        self.viewer = (self.viewer[0], generated)
+        # Generated on the first start of a new install (none after a restore, which brings its people).
+        generated = self.exec("login", f"cat {GENERATED_PASSWORD} 2>/dev/null || true").strip()
+        self.admin = (ADMIN_USER, generated or self.admin[1])
         files = " ".join(DATABASE_PASSWORDS.values())
         kept = self.exec("postgres", f"for file in {files}; do cat $file; echo; done").splitlines()
         self.env.update(zip(DATABASE_PASSWORDS, kept, strict=True))
@@ -263,12 +276,12 @@ class Stack:
             sent["Authorization"] = basic_auth(credentials or self.credentials(port))
         request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=body, headers=sent, method=method)
         handlers = [urllib.request.HTTPCookieProcessor(self.cookies)] if keep_cookies else []
-        opener = urllib.request.build_opener(*handlers)
+        opener = urllib.request.build_opener(NoRedirects, *handlers)
         try:
             with opener.open(request, timeout=60) as response:
-                return Answer(response.status, dict(response.headers), response.read())
+                return Answer(response.status, response.headers, response.read())
         except urllib.error.HTTPError as error:
-            return Answer(error.code, dict(error.headers), error.read())
+            return Answer(error.code, error.headers, error.read())
 
     # ---- GraphQL -------------------------------------------------------------------------
     def client(self) -> DagsterGraphQLClient:
@@ -409,12 +422,16 @@ def new_stack(suite: str, checkout: Path = ROOT) -> Stack:
         "DAGSTER_WEBSERVER_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "BOOKSHOP_ALERT_WEBHOOK_URL": WEBHOOK_URL,
         "BOOKSHOP_OPERATOR_PASSWORD": f"operator-{secrets.token_hex(8)}",
+        "BOOKSHOP_VIEWER_PASSWORD": f"viewer-{secrets.token_hex(8)}",
+        # The stand-in of a company's SSO proxy: the webhook receiver's container (compose.test.yml).
+        "BOOKSHOP_SSO_PROXY": "webhook_receiver",
         "DAILY_REFRESH_SCHEDULE_CRON": "* * * * *",
         "BOOKSHOP_SCHEDULES_AND_SENSORS_RUNNING": "false",
     }
     stack = Stack(f"bookshop-{suite}-{os.getpid()}", env, env_file, port, readonly_port)
     stack.compose_files = (checkout / "docker-compose.yml", HERE / "compose.test.yml")
     stack.operator = (OPERATOR_USER, env["BOOKSHOP_OPERATOR_PASSWORD"])
+    stack.viewer = (VIEWER_USER, env["BOOKSHOP_VIEWER_PASSWORD"])
     return stack
 
 

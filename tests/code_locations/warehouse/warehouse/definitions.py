@@ -29,4 +29,19 @@ stock_count_schedule = dg.ScheduleDefinition(
     name="stock_count_schedule", job=stock_count_job, cron_schedule="0 6 * * *", execution_timezone="UTC"
 )
 
-defs = dg.Definitions(assets=[stock_count], jobs=[stock_count_job], schedules=[stock_count_schedule])
+
+@dg.sensor(job=stock_count_job, minimum_interval_seconds=60)
+def stock_delivery_sensor(context: dg.SensorEvaluationContext):
+    """A count after each delivery note dropped in the team's data volume (deliveries/)."""
+    folder = Path(os.environ.get("WAREHOUSE_DATA_PATH", "/data")) / "deliveries"
+    notes = sorted(path.name for path in folder.glob("*.json")) if folder.is_dir() else []
+    for note in notes:
+        if note > (context.cursor or ""):
+            yield dg.RunRequest(run_key=note)
+    if notes:
+        context.update_cursor(notes[-1])
+
+
+defs = dg.Definitions(
+    assets=[stock_count], jobs=[stock_count_job], schedules=[stock_count_schedule], sensors=[stock_delivery_sensor]
+)

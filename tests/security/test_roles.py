@@ -1,0 +1,97 @@
+"""Roles per code location: an operator of the bookshop acts on the bookshop's schedules, sensors,
+jobs and runs, and is refused on the warehouse team's, with a message that says why, in the API
+as in the browser. The refusal is decided from what the request acts on, looked up by the login
+service, not from what the request claims."""
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from support.accounts import new_person, new_token, refusal, token_client
+from support.browser import automation_row
+from support.stack import LAUNCH_RUN, START_SCHEDULE, STOP_SCHEDULE, STOP_SENSOR, TERMINATE_RUN, Stack
+from support.switches import instigators
+
+WAREHOUSE = "warehouse"
+WAREHOUSE_SCHEDULE = "stock_count_schedule"
+WAREHOUSE_SENSOR = "stock_delivery_sensor"
+REPOSITORY = "__repository__"
+
+
+@pytest.fixture(scope="module")
+def bookshop_operator(stack: Stack) -> tuple[str, str, str]:
+    """(name, password, token) of an operator of the bookshop alone."""
+    name, password = new_person(stack, "operator", "bookshop")
+    return name, password, new_token(stack, name)
+
+
+@pytest.fixture
+def warehouse_run(stack: Stack) -> Iterator[str]:
+    """A run of the warehouse's job, launched by an admin, cancelled at the end."""
+    admin, _ = new_person(stack, "admin")
+    client = token_client(stack, new_token(stack, admin))
+    run_id = client.submit_job_execution(
+        "stock_count_job", repository_location_name=WAREHOUSE, repository_name=REPOSITORY
+    )
+    yield run_id
+    stack.graphql(TERMINATE_RUN, runId=run_id)
+
+
+def test_role_operator_of_one_location_is_refused_on_anothers_schedule_sensor_job_and_run(
+    stack: Stack, bookshop_operator: tuple[str, str, str], warehouse_run: str
+):
+    name, _, token = bookshop_operator
+    why = f"{name} is an operator of bookshop, not of {WAREHOUSE}"
+    warehouse = instigators(stack, WAREHOUSE)
+    selector = {"repositoryLocationName": WAREHOUSE, "repositoryName": REPOSITORY}
+
+    client = token_client(stack, token)
+    schedule = {**selector, "scheduleName": WAREHOUSE_SCHEDULE}
+    assert why in refusal(lambda: client._execute(START_SCHEDULE, {"selector": schedule}))
+    [sensor] = [each["sensorState"] for each in warehouse["sensors"] if each["name"] == WAREHOUSE_SENSOR]
+    assert why in refusal(lambda: client._execute(STOP_SENSOR, {"id": sensor["id"]}))
+    params = {"selector": {**selector, "jobName": "stock_count_job"}}
+    assert why in refusal(lambda: client._execute(LAUNCH_RUN, {"params": params}))
+    assert why in refusal(
+        lambda: client.submit_job_execution(
+            "stock_count_job", repository_location_name=WAREHOUSE, repository_name=REPOSITORY
+        )
+    )
+    # A run is acted on by its id alone: its location is looked up.
+    assert why in refusal(lambda: client._execute(TERMINATE_RUN, {"runId": warehouse_run}))
+    assert instigators(stack, WAREHOUSE) == warehouse, "nothing of the warehouse changed"
+
+    # The bookshop's own schedule: switched on and off again by the same person.
+    own = {"repositoryLocationName": "bookshop", "repositoryName": REPOSITORY, "scheduleName": "retention_schedule"}
+    state = client._execute(START_SCHEDULE, {"selector": own})["startSchedule"]["scheduleState"]
+    assert state["status"] == "RUNNING"
+    assert (
+        client._execute(STOP_SCHEDULE, {"id": state["id"]})["stopRunningSchedule"]["scheduleState"]["status"]
+        == "STOPPED"
+    )
+
+
+def test_role_refusal_shows_in_the_browser_on_the_schedule_switch(
+    stack: Stack, browser: Browser, bookshop_operator: tuple[str, str, str]
+):
+    """Signed in on the sign-in page, the bookshop's operator presses the warehouse's switch."""
+    name, password, _ = bookshop_operator
+    before = instigators(stack, WAREHOUSE)
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-US", timezone_id="UTC")
+    try:
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{stack.webserver_port}/automation")
+        page.get_by_label("Name").fill(name)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url("**/automation")
+        toggle = automation_row(page, WAREHOUSE_SCHEDULE).get_by_role("checkbox").nth(1)
+        expect(toggle).to_be_enabled(timeout=60_000)
+        toggle.locator("xpath=..").click()
+        page.get_by_text("View error info").click()
+        expect(page.get_by_text(f"{name} is an operator of bookshop, not of {WAREHOUSE}")).to_be_visible()
+        expect(toggle).not_to_be_checked()
+    finally:
+        context.close()
+    assert instigators(stack, WAREHOUSE) == before
