@@ -34,16 +34,27 @@ def given_password(role: str) -> str | None:
     return variable or from_file or (kept.read_text().strip() if kept.is_file() else None)
 
 
+GENERATED = KEPT / "admin.password"
+
+
 def generated_admin_password() -> str:
-    kept = KEPT / "admin.password"
-    kept.write_text(secrets.token_urlsafe(24))
-    kept.chmod(0o600)
-    print(f"the admin has a generated password; read it with: docker compose exec login cat {kept}", flush=True)
-    return kept.read_text()
+    GENERATED.write_text(secrets.token_urlsafe(24))
+    GENERATED.chmod(0o600)
+    return GENERATED.read_text()
+
+
+def say_where_the_generated_password_is() -> None:
+    """On every start while it is kept, so that the log says it whenever someone looks."""
+    if GENERATED.is_file():
+        print(
+            f"the admin's generated password is kept; read it with: docker compose exec login cat {GENERATED}",
+            flush=True,
+        )
 
 
 def create_first_accounts(store: Store) -> None:
     if store.has_people():
+        say_where_the_generated_password_is()
         return
     for role, kind, locations in FIRST_ACCOUNTS:
         password = given_password(role)
@@ -53,3 +64,4 @@ def create_first_accounts(store: Store) -> None:
             name = os.environ.get(f"BOOKSHOP_{role.upper()}_USER") or role
             store.add(Person(name, kind, locations), HASHER.hash(password))
             print(f"account {name} ({kind}) created", flush=True)
+    say_where_the_generated_password_is()

@@ -10,14 +10,14 @@ SCHEMA = create_schema().graphql_schema
 ALICE = Person("alice", "operator", ("bookshop",))
 
 
-def test_every_mutation_of_the_schema_is_listed_once_and_nothing_else():
+def test_role_rules_list_every_mutation_of_the_schema_once_and_nothing_else():
     """An upgrade of Dagster that brings a mutation fails here until the mutation is given a rule;
     until then the login service refuses it to all but the admin."""
     assert sorted(SCHEMA.mutation_type.fields) == sorted(MUTATIONS)
 
 
 @pytest.mark.parametrize("mutation", sorted(MUTATIONS))
-def test_each_rule_names_arguments_the_mutation_has(mutation: str):
+def test_each_role_rule_names_arguments_the_mutation_has(mutation: str):
     rule = MUTATIONS[mutation]
     arguments = SCHEMA.mutation_type.fields[mutation].args
     paths = rule.locations + rule.runs + rule.backfills + rule.assets + rule.instigators + rule.names + rule.tags

@@ -101,10 +101,10 @@ def restored(second: Stack, drill: Drill, backup: Backup, stack: Stack) -> Histo
     started = time.monotonic()
     second.compose("run", "--rm", "restore", backup.name, timeout=600)
     TIMINGS["operations: docker compose run --rm restore into an empty project"] = time.monotonic() - started
+    second.admin, second.operator, second.viewer = stack.admin, stack.operator, stack.viewer
     started = time.monotonic()
     second.up()
     TIMINGS["operations: up after the restore until all healthy"] = time.monotonic() - started
-    second.admin, second.operator, second.viewer = stack.admin, stack.operator, stack.viewer
     return history(second)
 
 

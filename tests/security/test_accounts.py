@@ -7,16 +7,17 @@ import json
 import pytest
 from dagster_graphql import DagsterGraphQLClientError
 
+from security.conftest import People
 from support.accounts import accounts, new_person, new_token, refusal, session_cookie, token_client
 from support.stack import Stack, wait_for
 
 ROLES = ("viewer", "operator", "admin")
 
 
-def test_accounts_of_each_role_sign_in_and_reach_their_entries(stack: Stack):
+def test_accounts_of_each_role_sign_in_and_reach_their_entries(stack: Stack, people: People):
     """A viewer reaches the read-only entry only; an operator and an admin both entries."""
-    for role in ROLES:
-        person = new_person(stack, role, *(["bookshop"] if role == "operator" else []))
+    for role, each in zip(ROLES, (people.viewer, people.bookshop_operator, people.admin), strict=True):
+        person = each.credentials
         cookie = session_cookie(stack, stack.readonly_port, person)
         assert stack.http(stack.readonly_port, "/server_info", headers=cookie, signed_in=False).status == 200
         on_operators = stack.http(stack.webserver_port, "/server_info", headers=cookie, signed_in=False)
@@ -29,8 +30,10 @@ def test_accounts_of_each_role_sign_in_and_reach_their_entries(stack: Stack):
         assert f"Signed in as <strong>{person[0]}</strong>, {role}".encode() in account.body
 
 
-def test_account_sign_in_refuses_a_wrong_password_and_a_browser_is_sent_to_the_sign_in_page(stack: Stack):
-    name, password = new_person(stack, "viewer")
+def test_account_sign_in_refuses_a_wrong_password_and_a_browser_is_sent_to_the_sign_in_page(
+    stack: Stack, people: People
+):
+    name, password = people.viewer.credentials
     form = f"name={name}&password=not-{password}".encode()
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
     refused = stack.http(stack.readonly_port, "/login", method="POST", body=form, headers=headers, signed_in=False)
@@ -40,8 +43,8 @@ def test_account_sign_in_refuses_a_wrong_password_and_a_browser_is_sent_to_the_s
     assert (page.status, page.headers["Location"]) == (303, "/login?next=/runs")
 
 
-def test_an_account_session_lasts_eight_hours_and_ends_at_sign_out(stack: Stack):
-    person = new_person(stack, "operator", "bookshop")
+def test_an_account_session_lasts_eight_hours_and_ends_at_sign_out(stack: Stack, people: People):
+    person = people.bookshop_operator.credentials
     form = f"name={person[0]}&password={person[1]}&next=/".encode()
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
     signed = stack.http(stack.webserver_port, "/login", method="POST", body=form, headers=headers, signed_in=False)
@@ -76,21 +79,21 @@ def test_a_disabled_accounts_open_session_and_token_stop_working_within_a_minute
     assert stack.http(stack.webserver_port, "/server_info", headers=cookie, signed_in=False).status == 401
 
 
-def test_account_tokens_of_each_role_work_with_dagster_graphql_and_end_when_revoked(stack: Stack):
-    viewer, operator, admin = (new_person(stack, role, *(["bookshop"] if role == "operator" else [])) for role in ROLES)
-    viewer_client = token_client(stack, new_token(stack, viewer[0]), port=stack.readonly_port)
+def test_account_tokens_of_each_role_work_with_dagster_graphql_and_end_when_revoked(stack: Stack, people: People):
+    viewer_client = token_client(stack, people.viewer.token, port=stack.readonly_port)
     assert viewer_client._execute("{ version }")["version"]
     with pytest.raises(DagsterGraphQLClientError):
         viewer_client.submit_job_execution(
             "source_refresh", repository_location_name="bookshop", repository_name="__repository__"
         )
-    operator_client = token_client(stack, new_token(stack, operator[0]))
+    operator_client = token_client(stack, people.bookshop_operator.token)
     assert operator_client.reload_repository_location("bookshop").status.value == "SUCCESS"
     refused = refusal(lambda: operator_client.reload_repository_location("warehouse"))
-    assert f"{operator[0]} is an operator of bookshop, not of warehouse" in refused
-    admin_token = new_token(stack, admin[0])
+    assert f"{people.bookshop_operator.name} is an operator of bookshop, not of warehouse" in refused
+    admin = people.admin.name
+    admin_token = new_token(stack, admin)
     assert token_client(stack, admin_token).reload_repository_location("warehouse").status.value == "SUCCESS"
-    [listed] = [line for line in accounts(stack, "token", "list", admin[0]).splitlines() if admin[0] in line]
+    [*_, listed] = [line for line in accounts(stack, "token", "list", admin).splitlines() if admin in line]
     accounts(stack, "token", "revoke", listed.split()[0])
     revoked = {"Authorization": f"Bearer {admin_token}"}
     wait_for(lambda: stack.http(stack.webserver_port, "/server_info", headers=revoked, signed_in=False).status == 401,
@@ -108,8 +111,8 @@ print(json.dumps(connection.getresponse().status))
 """
 
 
-def test_an_account_named_by_the_sso_header_is_believed_only_from_the_sso_proxy(stack: Stack):
-    name, _ = new_person(stack, "operator", "bookshop")
+def test_an_account_named_by_the_sso_header_is_believed_only_from_the_sso_proxy(stack: Stack, people: People):
+    name = people.bookshop_operator.name
     assert json.loads(stack.exec("webhook_receiver", f"python - {name}", input=SSO_CLIENT)) == 200
     assert json.loads(stack.exec("webhook_receiver", "python - nobody-here", input=SSO_CLIENT)) == 401
     # The same header from another container of the stack, or from the host, names nobody.

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, expect
 
-from support.accounts import new_person, new_token, refusal, token_client
+from security.conftest import People
+from support.accounts import refusal, token_client
 from support.browser import automation_row
 from support.stack import LAUNCH_RUN, START_SCHEDULE, STOP_SCHEDULE, STOP_SENSOR, TERMINATE_RUN, Stack
 from support.switches import instigators
@@ -19,18 +20,10 @@ WAREHOUSE_SENSOR = "stock_delivery_sensor"
 REPOSITORY = "__repository__"
 
 
-@pytest.fixture(scope="module")
-def bookshop_operator(stack: Stack) -> tuple[str, str, str]:
-    """(name, password, token) of an operator of the bookshop alone."""
-    name, password = new_person(stack, "operator", "bookshop")
-    return name, password, new_token(stack, name)
-
-
 @pytest.fixture
-def warehouse_run(stack: Stack) -> Iterator[str]:
+def warehouse_run(stack: Stack, people: People) -> Iterator[str]:
     """A run of the warehouse's job, launched by an admin, cancelled at the end."""
-    admin, _ = new_person(stack, "admin")
-    client = token_client(stack, new_token(stack, admin))
+    client = token_client(stack, people.admin.token)
     run_id = client.submit_job_execution(
         "stock_count_job", repository_location_name=WAREHOUSE, repository_name=REPOSITORY
     )
@@ -39,9 +32,9 @@ def warehouse_run(stack: Stack) -> Iterator[str]:
 
 
 def test_role_operator_of_one_location_is_refused_on_anothers_schedule_sensor_job_and_run(
-    stack: Stack, bookshop_operator: tuple[str, str, str], warehouse_run: str
+    stack: Stack, people: People, warehouse_run: str
 ):
-    name, _, token = bookshop_operator
+    name, token = people.bookshop_operator.name, people.bookshop_operator.token
     why = f"{name} is an operator of bookshop, not of {WAREHOUSE}"
     warehouse = instigators(stack, WAREHOUSE)
     selector = {"repositoryLocationName": WAREHOUSE, "repositoryName": REPOSITORY}
@@ -72,11 +65,20 @@ def test_role_operator_of_one_location_is_refused_on_anothers_schedule_sensor_jo
     )
 
 
-def test_role_refusal_shows_in_the_browser_on_the_schedule_switch(
-    stack: Stack, browser: Browser, bookshop_operator: tuple[str, str, str]
-):
+def test_role_operator_of_one_location_cannot_report_an_event_of_anothers_asset(stack: Stack, people: People):
+    """Dagster's REST endpoint for an asset's event is checked as its mutation is."""
+    name, token = people.bookshop_operator.name, people.bookshop_operator.token
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+    for asset, why in (("stock_count", f"{name} is an operator of bookshop, not of {WAREHOUSE}"),
+                       ("no_such_asset", "what it acts on was not found")):  # fmt: skip
+        path = f"/report_asset_materialization/{asset}"
+        answer = stack.http(stack.webserver_port, path, method="POST", body=b"{}", headers=headers, signed_in=False)
+        assert answer.status == 403 and why in answer.json()["error"], (asset, answer.status, answer.body)
+
+
+def test_role_refusal_shows_in_the_browser_on_the_schedule_switch(stack: Stack, browser: Browser, people: People):
     """Signed in on the sign-in page, the bookshop's operator presses the warehouse's switch."""
-    name, password, _ = bookshop_operator
+    name, password = people.bookshop_operator.credentials
     before = instigators(stack, WAREHOUSE)
     context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-US", timezone_id="UTC")
     try:

@@ -4,6 +4,7 @@ signed in as a person does (the sign-in page), or as a script does (a personal t
 import secrets
 import urllib.parse
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -53,3 +54,19 @@ def refusal(call: Callable[[], Any]) -> str:
     with pytest.raises(DagsterGraphQLClientError) as refused:
         call()
     return str(refused.value.__cause__)
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    password: str
+    token: str
+
+    @property
+    def credentials(self) -> tuple[str, str]:
+        return self.name, self.password
+
+
+def new_person_with_token(stack: Stack, role: str, *locations: str) -> Person:
+    name, password = new_person(stack, role, *locations)
+    return Person(name, password, new_token(stack, name))
