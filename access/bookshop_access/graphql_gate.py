@@ -24,11 +24,10 @@ from graphql import (
 
 from bookshop_access.identity import Caller
 from bookshop_access.lookups import Workspace
-from bookshop_access.policy import MUTATIONS, Rule, refusal, values_at
+from bookshop_access.policy import MUTATIONS, UNKNOWN, Rule, refusal, values_at
 from bookshop_access.store import Store
 
 LAUNCHED_BY = "bookshop/launched_by"
-UNKNOWN = "(not found)"
 
 
 class BadRequest(Exception):

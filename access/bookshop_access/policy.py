@@ -114,6 +114,10 @@ MUTATIONS: dict[str, Rule] = {
 }
 
 
+# Stands for a location not found: what a mutation names by id that the workspace does not know.
+UNKNOWN = "(not found)"
+
+
 def values_at(arguments: dict, path: str) -> list:
     """The values at a dotted path of a mutation's arguments ("*" steps into each list item)."""
     found = [arguments]
@@ -155,7 +159,7 @@ def refusal(person: Person, mutation: str, rule: Rule | None, locations: set[str
         return f"{person.name} is a {person.role}: a {person.role} changes nothing"
     if rule.scope is Scope.INSTANCE:
         return f"{mutation} acts on the whole instance: only an admin may call it"
-    if not locations:
+    if not locations or UNKNOWN in locations:
         return f"{mutation}: what it acts on was not found, so only an admin may call it"
     if not person.may_act_on(locations):
         others = ", ".join(sorted(locations - set(person.locations)))
