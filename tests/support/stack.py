@@ -32,7 +32,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import Message
-from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any
 
@@ -175,9 +174,6 @@ class Stack:
     # The benchmark also drives Dagster's deploy_docker example through this harness.
     compose_files: tuple[Path, ...] = (ROOT / "docker-compose.yml", HERE / "compose.test.yml")
     location: str = LOCATION
-    # The login proxy's cookies for checked credentials, kept as a browser keeps them, so that the
-    # tests' GraphQL polls do not each cost the proxy a bcrypt check.
-    cookies: CookieJar = field(default_factory=CookieJar)
 
     # ---- docker compose ------------------------------------------------------------------
     def compose(
@@ -267,16 +263,13 @@ class Stack:
         headers: dict[str, str] | None = None,
         credentials: tuple[str, str] | None = None,
         signed_in: bool = True,
-        keep_cookies: bool = False,
     ) -> Answer:
-        """One request to an entry of the proxy, as its role (or as `credentials`, or anonymous);
-        with `keep_cookies`, as a browser sends it: with the cookies of earlier answers, keeping new ones."""
+        """One request to an entry of the proxy, as its role (or as `credentials`, or anonymous)."""
         sent = dict(headers or {})
         if signed_in:
             sent["Authorization"] = basic_auth(credentials or self.credentials(port))
         request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=body, headers=sent, method=method)
-        handlers = [urllib.request.HTTPCookieProcessor(self.cookies)] if keep_cookies else []
-        opener = urllib.request.build_opener(NoRedirects, *handlers)
+        opener = urllib.request.build_opener(NoRedirects)
         try:
             with opener.open(request, timeout=60) as response:
                 return Answer(response.status, response.headers, response.read())
@@ -298,7 +291,7 @@ class Stack:
         """One GraphQL request to a webserver, by its entry's port, as the proxy answers it."""
         body = json.dumps({"query": query, "variables": variables}).encode()
         headers = {"Content-Type": "application/json"}
-        return self.http(port, "/graphql", method="POST", body=body, headers=headers, keep_cookies=True)
+        return self.http(port, "/graphql", method="POST", body=body, headers=headers)
 
     def graphql_response(self, port: int, query: str, **variables: Any) -> dict[str, Any]:
         """The whole answer of one webserver's GraphQL API (data and errors), by its entry's port."""
