@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, expect
 
 from security.conftest import People
 from support.accounts import refusal, token_client
-from support.browser import automation_row
+from support.browser import switch, toggle_of
 from support.stack import LAUNCH_RUN, START_SCHEDULE, STOP_SCHEDULE, STOP_SENSOR, TERMINATE_RUN, Stack
 from support.switches import instigators
 
@@ -88,9 +88,8 @@ def test_role_refusal_shows_in_the_browser_on_the_schedule_switch(stack: Stack, 
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_url("**/automation")
-        toggle = automation_row(page, WAREHOUSE_SCHEDULE).get_by_role("checkbox").nth(1)
-        expect(toggle).to_be_enabled(timeout=60_000)
-        toggle.locator("xpath=..").click()
+        toggle = toggle_of(page, WAREHOUSE_SCHEDULE, location=WAREHOUSE)
+        switch(toggle).click()
         page.get_by_text("View error info").click()
         expect(page.get_by_text(f"{name} is an operator of bookshop, not of {WAREHOUSE}")).to_be_visible()
         expect(toggle).not_to_be_checked()

@@ -4,7 +4,9 @@ and what the browser tests point at and press."""
 import os
 from pathlib import Path
 
-from playwright.sync_api import Browser, Locator, Page, Playwright
+from playwright.sync_api import Browser, Locator, Page, Playwright, expect
+
+from support.stack import LOCATION, REPOSITORY
 
 CHROMIUM = os.environ.get("BOOKSHOP_CHROMIUM", "/usr/bin/chromium")
 # Where the browser tests leave their screenshots (`make screenshots`: the operator guide's).
@@ -23,6 +25,48 @@ def chromium(playwright: Playwright) -> Browser:
 def automation_row(page: Page, name: str) -> Locator:
     """A schedule's row in the Automation list (a virtualised list of rows, not a table)."""
     return page.locator("[data-index]").filter(has=page.locator(f'a[href$="/schedules/{name}"]'))
+
+
+def toggle_of(page: Page, name: str, editable: bool = True, location: str = LOCATION) -> Locator:
+    """A schedule's on/off switch, drawn once the schedule's state has loaded. A row first draws a
+    placeholder switch, disabled, then a spinner, then the schedule's own switch: enabled for an
+    operator; in the read-only UI disabled for good, inside the tooltip that says why. A row that
+    stays unloaded, or shows "Error loading schedule state" in place of the switch (both seen
+    while run containers start on both cores), gets what a person would do: a reload. Each look
+    waits 30 s, as long as a row took to load with a busy loop on one of the two cores. If the
+    last one fails too, the error names what the page's own GraphQL request answers."""
+    for attempt in range(4):
+        row = automation_row(page, name)
+        # The second checkbox of the row (the first selects the row for bulk actions).
+        loaded = row.get_by_role("checkbox").nth(1) if editable else row.locator("[data-state]").get_by_role("checkbox")
+        try:
+            if editable:
+                expect(loaded).to_be_enabled(timeout=30_000)
+            else:
+                expect(loaded).to_have_count(1, timeout=30_000)
+            return loaded
+        except AssertionError as unloaded:
+            if attempt == 3:
+                seen = state_seen_by(page, name, location)
+                raise AssertionError(f"{name}'s state, asked by the page: {seen}") from unloaded
+            page.reload()
+    raise AssertionError("unreachable")
+
+
+def state_seen_by(page: Page, name: str, location: str) -> str:
+    """The answer to the schedule switch's own state query, sent from the page (its login, its
+    route through the proxy): HTTP status and body."""
+    selector = {"repositoryLocationName": location, "repositoryName": REPOSITORY, "name": name}
+    query = "query($s: InstigationSelector!) { instigationStateOrError(instigationSelector: $s) { __typename"
+    query += " ... on InstigationState { status } ... on PythonError { message } } }"
+    return page.evaluate(
+        """async ([query, selector]) => {
+            const answer = await fetch("/graphql", {method: "POST", headers: {"Content-Type": "application/json"},
+                                                    body: JSON.stringify({query, variables: {s: selector}})});
+            return `${answer.status} ${await answer.text()}`;
+        }""",
+        [query, selector],
+    )
 
 
 def switch(toggle: Locator) -> Locator:
