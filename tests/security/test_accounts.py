@@ -3,6 +3,8 @@ or a trusted SSO proxy's header), and an administrator's change of an account re
 open sessions within a minute."""
 
 import json
+import secrets
+import subprocess
 
 import pytest
 from dagster_graphql import DagsterGraphQLClientError
@@ -119,3 +121,49 @@ def test_an_account_named_by_the_sso_header_is_believed_only_from_the_sso_proxy(
     assert json.loads(stack.exec("user_code", f"python - {name}", input=SSO_CLIENT)) == 401
     forged = stack.http(stack.webserver_port, "/server_info", headers={"X-Forwarded-User": name}, signed_in=False)
     assert forged.status == 401
+
+
+# The first start of the login service (its lifespan) on an old install's volume and database,
+# then a sign-in with each password the old proxy kept: the role and locations each one gets.
+FIRST_START_ON_AN_OLD_INSTALL = """
+import json, sys
+from bookshop_access.first_start import create_first_accounts
+from bookshop_access.identity import Identities
+from bookshop_access.store import Store
+store = Store()
+store.create()
+create_first_accounts(store)
+identities = Identities(store)
+found = {name: identities.signed_in(name, password, "upgrade") for name, password in json.load(sys.stdin).items()}
+print(json.dumps({name: person and [person.role, list(person.locations)] for name, person in found.items()}))
+"""
+# Where the login service keeps what it generates: the old proxy's volume, where it kept its own.
+KEPT = "/var/lib/bookshop-proxy"
+
+
+def test_account_passwords_an_earlier_proxy_generated_and_kept_still_sign_in_after_the_upgrade(stack: Stack):
+    """An install from before personal accounts, with no password in .env: its proxy generated the
+    operator's and the viewer's and kept them on its volume (as uid 101, mode 600), which the login
+    service now mounts. Its first start on that volume and a database without people keeps both."""
+    passwords = {"operator": secrets.token_urlsafe(24), "viewer": secrets.token_urlsafe(24)}
+    kept_by_the_old_proxy = " && ".join(
+        f"printf '%s\\n' '{password}' > {KEPT}/{role}.password && chmod 600 {KEPT}/{role}.password"
+        for role, password in passwords.items()
+    )
+    volume, database = f"{stack.project}_old_proxy", f"old_install_{secrets.token_hex(3)}"
+    # The login service's container, on the old volume and database, without the test stack's passwords.
+    on_the_old_install = ["run", "--rm", "--no-deps", "-T", "-v", f"{volume}:{KEPT}",
+                          "-e", f"DAGSTER_POSTGRES_DB={database}",
+                          "-e", "BOOKSHOP_OPERATOR_PASSWORD=", "-e", "BOOKSHOP_VIEWER_PASSWORD="]  # fmt: skip
+    try:
+        stack.compose(*on_the_old_install, "--entrypoint", "sh", "login", "-c", kept_by_the_old_proxy)
+        stack.exec("postgres", f"psql -U postgres -qc 'CREATE DATABASE {database} OWNER dagster'")
+        started = stack.compose(
+            *on_the_old_install, "login", "python", "-c", FIRST_START_ON_AN_OLD_INSTALL, input=json.dumps(passwords)
+        )
+    finally:
+        stack.exec("postgres", f"psql -U postgres -qc 'DROP DATABASE IF EXISTS {database} WITH (FORCE)'")
+        subprocess.run(["docker", "volume", "rm", "--force", volume], capture_output=True, check=False)
+    assert json.loads(started.stdout.splitlines()[-1]) == {"operator": ["operator", ["*"]], "viewer": ["viewer", []]}
+    assert "account admin (admin) created" in started.stdout, "an admin beside them, its password generated"
+    assert all(password not in started.stdout + started.stderr for password in passwords.values())
