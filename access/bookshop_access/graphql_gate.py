@@ -180,8 +180,7 @@ def checked_calls(body: dict[str, Any], caller: Caller, workspace: Workspace) ->
         call.refused = refusal(caller.person, call.mutation, call.rule, call.locations)
         if call.refused is None:
             add_launcher(call, node, variables, caller.person.name)
-        if nodes:
-            body["variables"] = variables
+        body["variables"] = variables
         calls.append(call)
     return calls
 

@@ -11,7 +11,7 @@ from dagster_graphql import DagsterGraphQLClientError
 
 from security.conftest import People
 from support.accounts import accounts, new_person, new_token, refusal, session_cookie, token_client
-from support.stack import Stack, wait_for
+from support.stack import LOCATION, REPOSITORY, Stack, wait_for
 
 ROLES = ("viewer", "operator", "admin")
 
@@ -86,7 +86,7 @@ def test_account_tokens_of_each_role_work_with_dagster_graphql_and_end_when_revo
     assert viewer_client._execute("{ version }")["version"]
     with pytest.raises(DagsterGraphQLClientError):
         viewer_client.submit_job_execution(
-            "source_refresh", repository_location_name="bookshop", repository_name="__repository__"
+            "source_refresh", repository_location_name=LOCATION, repository_name=REPOSITORY
         )
     operator_client = token_client(stack, people.bookshop_operator.token)
     assert operator_client.reload_repository_location("bookshop").status.value == "SUCCESS"

@@ -7,13 +7,9 @@ from playwright.sync_api import Browser, expect
 from security.conftest import People
 from support.accounts import accounts, session_cookie, token_client
 from support.browser import screenshot
-from support.stack import START_SCHEDULE, STOP_SCHEDULE, TERMINATE_RUN, Stack, wait_for
+from support.stack import REPOSITORY, REPOSITORY_SELECTOR, START_SCHEDULE, STOP_SCHEDULE, TERMINATE_RUN, Stack, wait_for
 
-DAILY = {
-    "repositoryLocationName": "bookshop",
-    "repositoryName": "__repository__",
-    "scheduleName": "daily_refresh_schedule",
-}
+DAILY = {**REPOSITORY_SELECTOR, "scheduleName": "daily_refresh_schedule"}
 RUN_TAGS = "query($runId: ID!) { runOrError(runId: $runId) { ... on Run { tags { key value } } } }"
 
 
@@ -34,7 +30,7 @@ def test_audit_says_who_stopped_the_daily_refresh_and_who_launched_a_run_after_a
     )
     launcher = people.warehouse_operator.name
     run_id = token_client(stack, people.warehouse_operator.token).submit_job_execution(
-        "stock_count_job", repository_location_name="warehouse", repository_name="__repository__"
+        "stock_count_job", repository_location_name="warehouse", repository_name=REPOSITORY
     )
     stack.graphql(TERMINATE_RUN, runId=run_id)
     tags = stack.graphql(RUN_TAGS, runId=run_id)["runOrError"]["tags"]

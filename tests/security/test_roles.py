@@ -11,13 +11,12 @@ from playwright.sync_api import Browser, expect
 from security.conftest import People
 from support.accounts import refusal, token_client
 from support.browser import switch, toggle_of
-from support.stack import LAUNCH_RUN, START_SCHEDULE, STOP_SCHEDULE, STOP_SENSOR, TERMINATE_RUN, Stack
+from support.stack import LAUNCH_RUN, REPOSITORY, START_SCHEDULE, STOP_SCHEDULE, STOP_SENSOR, TERMINATE_RUN, Stack
 from support.switches import instigators
 
 WAREHOUSE = "warehouse"
 WAREHOUSE_SCHEDULE = "stock_count_schedule"
 WAREHOUSE_SENSOR = "stock_delivery_sensor"
-REPOSITORY = "__repository__"
 
 
 @pytest.fixture
