@@ -34,8 +34,22 @@ SCHEDULE_NAMES = {
 }
 TOGGLED = "analytics_refresh_schedule"
 UNTOUCHED = "weekend_processing"  # what the read-only UI tries to turn on
-# How long an iteration of Dagster's scheduler may take, from the turn of the minute.
+# How long an iteration of Dagster's scheduler may take, from the turn of the hour.
 SCHEDULER_ITERATION_SECONDS = 15
+# Run in the daemon's container: waits, through its DagsterInstance, until the scheduler has
+# written the running schedule's first checkpoint since it was turned on (at most 180 s).
+CHECKPOINT_WRITTEN = """
+import sys, time
+import dagster as dg
+name, deadline = sys.argv[1], time.monotonic() + 180
+with dg.DagsterInstance.get() as instance:
+    while time.monotonic() < deadline:
+        [state] = [s for s in instance.all_instigator_state() if s.instigator_name == name and s.is_running]
+        if state.instigator_data.last_iteration_timestamp:
+            sys.exit(0)
+        time.sleep(0.5)
+sys.exit(f"the scheduler wrote no checkpoint of {name} within 180 s")
+"""
 
 SCHEDULES_QUERY = """
 query($selector: RepositorySelector!) {
@@ -43,7 +57,7 @@ query($selector: RepositorySelector!) {
     ... on Repository {
       schedules {
         name cronSchedule description
-        scheduleState { id status typeSpecificData { ... on ScheduleData { startTimestamp } } }
+        scheduleState { id status }
       }
     }
     ... on PythonError { message }
@@ -94,15 +108,15 @@ def status(stack: Stack, name: str) -> str:
 def wait_until_a_stop_sticks(stack: Stack) -> None:
     """Wait until stopping the toggled schedule cannot be undone by Dagster's scheduler.
 
-    At the first turn of a minute after a schedule is turned on, the scheduler writes the schedule's
-    state back (a checkpoint) from what it read at the start of that iteration (a tick does too):
-    a stop that lands in between is overwritten with RUNNING. So the stop waits until the first
-    turn of a minute since the start has passed, and never falls in the first seconds of a minute.
+    At its first iteration after a schedule is turned on (at a turn of the minute), the scheduler
+    writes the schedule's state back with a checkpoint (its `last_iteration_timestamp`), as it read
+    the state at the start of that iteration: a stop that lands in between is overwritten with
+    RUNNING. A tick writes it back too (the toggled schedule's are on the hour). So the stop waits
+    until the daemon's instance has that checkpoint, and never falls in the first seconds of an hour.
     """
-    started = schedules(stack)[TOGGLED]["scheduleState"]["typeSpecificData"]["startTimestamp"]
-    now = time.time()
-    safe = max(started - started % 60 + 60, now - now % 60) + SCHEDULER_ITERATION_SECONDS
-    time.sleep(max(0.0, safe - now))
+    stack.exec("daemon", f"export-passwords.sh python - {TOGGLED}", CHECKPOINT_WRITTEN)
+    into_the_hour = time.time() % 3600
+    time.sleep(max(0.0, SCHEDULER_ITERATION_SECONDS - into_the_hour))
 
 
 def tooltip(page: Page, text: str) -> Locator:
