@@ -126,17 +126,18 @@ def test_a_page_of_another_site_cannot_drive_the_ui_while_the_ui_itself_works(st
         ]);
       </script></body></html>"""
 
-    statuses: list[tuple[str, str, int | None]] = []
+    # Each request's answer: its status, or the browser's reason for having none (net::ERR_...).
+    statuses: list[tuple[str, str, int | str | None]] = []
     operator_page.on("response", lambda r: statuses.append((r.request.method, r.url, r.status)))
     # An answer the browser withholds from the page (Cross-Origin-Resource-Policy) ends as a failure.
-    operator_page.on("requestfailed", lambda r: statuses.append((r.method, r.url, None)))
+    operator_page.on("requestfailed", lambda r: statuses.append((r.method, r.url, r.failure)))
     with served(evil_page) as evil:
         operator_page.goto(f"{evil}/")
         operator_page.evaluate("window.attempts")
         operator_page.wait_for_load_state("networkidle")
-    reached = [answer for answer in statuses if answer[1].startswith(f"{entry}/graphql")]
-    assert len(reached) >= 2 and {status for *_, status in reached} <= {403, None}, statuses
-    assert 403 in {status for *_, status in reached}, statuses
+    reached = [status for _, url, status in statuses if url.startswith(f"{entry}/graphql")]
+    assert len(reached) >= 2 and all(status == 403 or isinstance(status, str) for status in reached), statuses
+    assert 403 in reached, statuses
     assert target_status(stack) == "STOPPED"
 
     # Meanwhile the UI in the same browser: its pages load, its queries pass, and its
@@ -146,7 +147,13 @@ def test_a_page_of_another_site_cannot_drive_the_ui_while_the_ui_itself_works(st
     statuses.clear()
     operator_page.goto(f"{entry}/automation")
     expect(operator_page.get_by_role("link", name=TARGET_SCHEDULE)).to_be_visible(timeout=60_000)
-    ui_queries = [status for method, url, status in statuses if method == "POST" and url.startswith(entry)]
-    assert ui_queries and set(ui_queries) == {200}, statuses
+    # A query the page abandoned itself (net::ERR_ABORTED: the page it was for was left, or the UI
+    # no longer wanted it) has no answer to judge; any other failure, and any status but 200, counts.
+    ui_queries = [
+        (url, status)
+        for method, url, status in statuses
+        if method == "POST" and url.startswith(entry) and status != "net::ERR_ABORTED"
+    ]
+    assert ui_queries and {status for _, status in ui_queries} == {200}, [q for q in ui_queries if q[1] != 200]
     wait_for(lambda: any("connection_ack" in str(frame) for frame in frames), 30, "the WebSocket's ack", 0.5)
     assert target_status(stack) == "STOPPED"
