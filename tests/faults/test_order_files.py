@@ -19,9 +19,12 @@ from support.stack import LOCATION, REPOSITORY, START_SENSOR, Stack, wait_for
 PIPELINE_UID = 10001
 HEADER = "order_id,user_id,book_id,quantity,unit_price,created_at\n"
 IN_PROGRESS = ["QUEUED", "NOT_STARTED", "STARTING", "STARTED", "CANCELING"]
+# A run's events after a cursor (none: from the first), and the cursor after the last of them.
 RUN_MESSAGES = """
-query($runId: ID!) {
-  logsForRun(runId: $runId, limit: 5000) { ... on EventConnection { events { ... on MessageEvent { message } } } }
+query($runId: ID!, $cursor: String) {
+  logsForRun(runId: $runId, afterCursor: $cursor) {
+    ... on EventConnection { events { ... on MessageEvent { message } } cursor }
+  }
 }
 """
 INGEST_RUNS = """
@@ -221,9 +224,19 @@ def test_files_of_root_and_of_a_third_uid_are_loaded_when_readable_and_rejected_
     assert not [order_id for _, order_id in landed_orders(stack) if order_id >= 703_500]
 
 
-def landed_so_far(stack: Stack, run_id: str) -> int:
-    events = stack.graphql(RUN_MESSAGES, runId=run_id)["logsForRun"]["events"]
-    return sum(event.get("message", "").startswith("Landed ") for event in events)
+class LandedFiles:
+    """How many files a run has landed so far, counted from the events its log gained since the last look."""
+
+    def __init__(self, stack: Stack, run_id: str) -> None:
+        self.stack, self.run_id = stack, run_id
+        self.cursor: str | None = None
+        self.count = 0
+
+    def look(self) -> int:
+        log = self.stack.graphql(RUN_MESSAGES, runId=self.run_id, cursor=self.cursor)["logsForRun"]
+        self.cursor = log["cursor"]
+        self.count += sum(event.get("message", "").startswith("Landed ") for event in log["events"])
+        return self.count
 
 
 def kill_the_next_ingest_run(stack: Stack, known: set[str], landed_before_kill: int) -> None:
@@ -234,8 +247,9 @@ def kill_the_next_ingest_run(stack: Stack, known: set[str], landed_before_kill: 
         f"an ingest run to start (to kill it after {landed_before_kill} file(s) landed)",
         interval=0.2,
     )
+    landed = LandedFiles(stack, run["runId"])
     wait_for(
-        lambda: landed_so_far(stack, run["runId"]) >= landed_before_kill,
+        lambda: landed.look() >= landed_before_kill,
         120,
         f"{landed_before_kill} file(s) landed by run {run['runId']}",
         interval=0.2,
