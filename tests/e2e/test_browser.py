@@ -6,7 +6,6 @@ as a PNG under test-output/screenshots/, or under BOOKSHOP_SCREENSHOT_DIR when t
 """
 
 import re
-import time
 from concurrent.futures import wait
 from datetime import UTC, datetime
 from typing import Any
@@ -34,21 +33,27 @@ SCHEDULE_NAMES = {
 }
 TOGGLED = "analytics_refresh_schedule"
 UNTOUCHED = "weekend_processing"  # what the read-only UI tries to turn on
-# How long an iteration of Dagster's scheduler may take, from the turn of the hour.
-SCHEDULER_ITERATION_SECONDS = 15
-# Run in the daemon's container: waits, through its DagsterInstance, until the scheduler has
-# written the running schedule's first checkpoint since it was turned on (at most 180 s).
-CHECKPOINT_WRITTEN = """
+# Run in the daemon's container: waits, through its DagsterInstance, until the scheduler can no
+# longer write back a RUNNING state of the (hourly) schedule it is given over a stop (at most 180 s):
+# its first checkpoint since the schedule was turned on is written, this hour's tick (due when the
+# schedule was on before the hour) is over, and the next hour's is more than 30 s away.
+STOP_CAN_STICK = """
 import sys, time
 import dagster as dg
 name, deadline = sys.argv[1], time.monotonic() + 180
 with dg.DagsterInstance.get() as instance:
     while time.monotonic() < deadline:
         [state] = [s for s in instance.all_instigator_state() if s.instigator_name == name and s.is_running]
-        if state.instigator_data.last_iteration_timestamp:
+        now = time.time()
+        hour = now - now % 3600
+        [tick] = instance.get_ticks(state.instigator_origin_id, state.selector_id, limit=1) or [None]
+        ticked = state.instigator_data.start_timestamp >= hour or (
+            tick is not None and tick.timestamp >= hour and tick.status.value != "STARTED"
+        )
+        if state.instigator_data.last_iteration_timestamp and ticked and now - hour < 3570:
             sys.exit(0)
         time.sleep(0.5)
-sys.exit(f"the scheduler wrote no checkpoint of {name} within 180 s")
+sys.exit(f"the scheduler could still write {name} back after 180 s")
 """
 
 SCHEDULES_QUERY = """
@@ -112,11 +117,9 @@ def wait_until_a_stop_sticks(stack: Stack) -> None:
     writes the schedule's state back with a checkpoint (its `last_iteration_timestamp`), as it read
     the state at the start of that iteration: a stop that lands in between is overwritten with
     RUNNING. A tick writes it back too (the toggled schedule's are on the hour). So the stop waits
-    until the daemon's instance has that checkpoint, and never falls in the first seconds of an hour.
+    for those states in the daemon's instance (STOP_CAN_STICK).
     """
-    stack.exec("daemon", f"export-passwords.sh python - {TOGGLED}", CHECKPOINT_WRITTEN)
-    into_the_hour = time.time() % 3600
-    time.sleep(max(0.0, SCHEDULER_ITERATION_SECONDS - into_the_hour))
+    stack.exec("daemon", f"export-passwords.sh python - {TOGGLED}", STOP_CAN_STICK)
 
 
 def tooltip(page: Page, text: str) -> Locator:
