@@ -1,11 +1,12 @@
-"""The deployment's Prometheus endpoint: what Dagster's instance and GraphQL API say, refreshed in a loop.
+"""The deployment's Prometheus endpoint: what Dagster's GraphQL API says, refreshed in a loop.
 
-Read through public interfaces only: the DagsterInstance (daemon heartbeats, runs, schedule and
-sensor state and ticks), the read-only webserver's GraphQL API (code locations, asset checks,
-freshness), `pg_database_size` on the instance's Postgres, and the free space of the mounted
-volumes. A refresh runs every BOOKSHOP_MONITORING_INTERVAL_SECONDS; Prometheus scrapes what the last
-one found. A part that fails counts in bookshop_exporter_refresh_errors_total{part} and leaves its
-previous figures in place; bookshop_exporter_last_refresh_timestamp_seconds{part} then stops moving.
+Read through public interfaces only: the read-only webserver's GraphQL API (daemon heartbeats, runs,
+schedule and sensor state and ticks, code locations, asset checks, freshness), `pg_database_size`
+on the instance's Postgres, and the free space of the mounted volumes; Dagster's Python packages
+are not imported (a third of the memory). A refresh runs every BOOKSHOP_MONITORING_INTERVAL_SECONDS;
+Prometheus scrapes what the last one found. A part that fails counts in
+bookshop_exporter_refresh_errors_total{part} and leaves its previous figures in place;
+bookshop_exporter_last_refresh_timestamp_seconds{part} then stops moving.
 """
 
 import json
@@ -16,9 +17,7 @@ import shutil
 import time
 import urllib.request
 from collections.abc import Callable
-from datetime import UTC, datetime
 
-import dagster as dg
 import psycopg2
 from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
@@ -27,14 +26,8 @@ PORT = 9100
 GRAPHQL_URL = "http://webserver_readonly:3000/graphql"
 # The volumes whose free space is reported, where docker-compose.yml mounts them.
 VOLUMES = {"data": "/data", "compute_logs": "/opt/dagster/compute_logs"}
-IN_FLIGHT = [
-    dg.DagsterRunStatus.QUEUED,
-    dg.DagsterRunStatus.NOT_STARTED,
-    dg.DagsterRunStatus.STARTING,
-    dg.DagsterRunStatus.STARTED,
-    dg.DagsterRunStatus.CANCELING,
-]
-FINISHED = [dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED]
+IN_FLIGHT = ["QUEUED", "NOT_STARTED", "STARTING", "STARTED", "CANCELING"]
+FINISHED = ["SUCCESS", "FAILURE", "CANCELED"]
 # Finished runs are counted from this far back when the exporter starts, so a restart of the
 # exporter shows the last day's runs instead of none.
 HISTORY_SECONDS = 24 * 3600
@@ -56,6 +49,44 @@ query($selector: ScheduleSelector!, $cursor: Float!) {
   scheduleOrError(scheduleSelector: $selector) {
     ... on Schedule { futureTicks(cursor: $cursor, limit: 1) { results { timestamp } } }
   }
+}
+"""
+DAEMONS_QUERY = "query { instance { daemonHealth { allDaemonStatuses { daemonType required lastHeartbeatTime } } } }"
+RUNS_QUERY = """
+query($filter: RunsFilter!) {
+  runsOrError(filter: $filter) {
+    __typename
+    ... on Runs { results { runId jobName status creationTime updateTime startTime endTime } }
+    ... on PythonError { message }
+  }
+}
+"""
+# Each running schedule and sensor of every loaded location: its state, its ticks since $after
+# (newest first) and, for a sensor, its interval and last evaluation.
+INSTIGATORS_QUERY = """
+query($after: Float!) {
+  workspaceOrError {
+    ... on Workspace {
+      locationEntries {
+        locationOrLoadError {
+          ... on RepositoryLocation {
+            name
+            repositories {
+              name
+              schedules { name scheduleState { ...state } }
+              sensors { name minIntervalSeconds sensorState { ...state } }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+fragment state on InstigationState {
+  status
+  typeSpecificData { ... on SensorData { lastTickTimestamp } ... on ScheduleData { startTimestamp } }
+  latest: ticks(limit: 10) { id timestamp status }
+  recent: ticks(afterTimestamp: $after, limit: 1000) { id timestamp status }
 }
 """
 FAILED_CHECK = {"FAILED", "EXECUTION_FAILED"}
@@ -88,7 +119,9 @@ INSTIGATOR_LAST_TICK = Gauge(
     "dagster_instigator_last_tick_timestamp_seconds", "Time of the latest tick (Unix time).", ["type", "name"]
 )
 INSTIGATOR_FAILING = Gauge(
-    "dagster_instigator_tick_consecutive_failures", "Failed ticks in a row, up to the latest one.", ["type", "name"]
+    "dagster_instigator_tick_consecutive_failures",
+    "Failed ticks in a row, up to the latest one (of its last 10).",
+    ["type", "name"],
 )
 INSTIGATOR_FAILURES = Counter("dagster_instigator_tick_failures_total", "Failed ticks.", ["type", "name"])
 LOCATION_LOAD_ERROR = Gauge(
@@ -111,38 +144,49 @@ LAST_REFRESH = Gauge(
 REFRESH_ERRORS = Counter("bookshop_exporter_refresh_errors_total", "Refreshes that failed, by part.", ["part"])
 
 
-def refresh_daemons(instance: dg.DagsterInstance) -> None:
-    heartbeats = instance.get_daemon_heartbeats()
+def graphql(query: str, variables: dict | None = None) -> dict:
+    body = json.dumps({"query": query, "variables": variables or {}}).encode()
+    request = urllib.request.Request(GRAPHQL_URL, data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        answer = json.load(response)
+    if answer.get("errors"):
+        raise RuntimeError("; ".join(error["message"] for error in answer["errors"]))
+    return answer["data"]
+
+
+def runs(**run_filter: object) -> list[dict]:
+    found = graphql(RUNS_QUERY, {"filter": run_filter})["runsOrError"]
+    if found["__typename"] != "Runs":
+        raise RuntimeError(found.get("message", found["__typename"]))
+    return found["results"]
+
+
+def refresh_daemons() -> None:
     now = time.time()
-    for daemon in instance.get_required_daemon_types():
-        heartbeat = heartbeats.get(daemon)
-        DAEMON_HEARTBEAT_AGE.labels(daemon).set(now - heartbeat.timestamp if heartbeat else math.inf)
+    for status in graphql(DAEMONS_QUERY)["instance"]["daemonHealth"]["allDaemonStatuses"]:
+        if status["required"]:
+            heartbeat = status["lastHeartbeatTime"]
+            DAEMON_HEARTBEAT_AGE.labels(status["daemonType"]).set(now - heartbeat if heartbeat else math.inf)
 
 
-def refresh_in_flight_runs(instance: dg.DagsterInstance) -> None:
-    records = instance.get_run_records(filters=dg.RunsFilter(statuses=IN_FLIGHT))
+def refresh_in_flight_runs() -> None:
+    in_flight = runs(statuses=IN_FLIGHT)
     counts: dict[tuple[str, str], int] = {}
-    for record in records:
-        key = (record.dagster_run.job_name, record.dagster_run.status.value)
+    for run in in_flight:
+        key = (run["jobName"], run["status"])
         counts[key] = counts.get(key, 0) + 1
     RUNS.clear()
     for (job, status), count in counts.items():
         RUNS.labels(job, status).set(count)
-    queued = [
-        record.create_timestamp.timestamp()
-        for record in records
-        if record.dagster_run.status == dg.DagsterRunStatus.QUEUED
-    ]
+    queued = [run["creationTime"] for run in in_flight if run["status"] == "QUEUED"]
     QUEUE_DEPTH.set(len(queued))
     OLDEST_QUEUED_AGE.set(time.time() - min(queued) if queued else 0)
 
 
-class FinishedRuns:
-    """Counts each run once as it finishes: those updated since the last refresh, oldest first.
-
-    Each refresh reads again the last OVERLAP_SECONDS before the latest update it saw (runs that
-    finish in the same instant may be stored a moment apart) and skips the runs already counted.
-    """
+class CountedOnce:
+    """Counts each run or tick once as it finishes: each refresh reads again the last
+    OVERLAP_SECONDS before the latest finish it saw (two that finish in the same instant may be
+    stored a moment apart) and skips those already counted."""
 
     OVERLAP_SECONDS = 60
 
@@ -150,85 +194,89 @@ class FinishedRuns:
         self.since = time.time() - HISTORY_SECONDS
         self.counted: dict[str, float] = {}
 
-    def refresh(self, instance: dg.DagsterInstance) -> None:
-        after = datetime.fromtimestamp(self.since - self.OVERLAP_SECONDS, UTC)
-        records = instance.get_run_records(
-            filters=dg.RunsFilter(statuses=FINISHED, updated_after=after), order_by="update_timestamp", ascending=True
-        )
-        for record in records:
-            run = record.dagster_run
-            updated = record.update_timestamp.timestamp()
-            self.since = max(self.since, updated)
-            if run.run_id in self.counted:
-                continue
-            self.counted[run.run_id] = updated
-            RUNS_FINISHED.labels(run.job_name, run.status.value).inc()
-            if record.start_time and record.end_time:
-                RUN_DURATION.labels(run.job_name).observe(record.end_time - record.start_time)
+    def after(self) -> float:
+        return self.since - self.OVERLAP_SECONDS
+
+    def first_time(self, key: str, finished: float) -> bool:
+        self.since = max(self.since, finished)
+        if key in self.counted:
+            return False
+        self.counted[key] = finished
+        return True
+
+    def forget_old(self) -> None:
         horizon = self.since - 2 * self.OVERLAP_SECONDS
-        self.counted = {run_id: updated for run_id, updated in self.counted.items() if updated >= horizon}
+        self.counted = {key: finished for key, finished in self.counted.items() if finished >= horizon}
 
 
-class Instigators:
-    """Each running schedule and sensor: its latest tick, its failed ticks, when its next tick is due."""
+class FinishedRuns(CountedOnce):
+    """Each run, counted once as it finishes, with its duration."""
 
-    def __init__(self) -> None:
-        self.since: dict[str, float] = {}
+    def refresh(self) -> None:
+        for run in sorted(runs(statuses=FINISHED, updatedAfter=self.after()), key=lambda run: run["updateTime"]):
+            if not self.first_time(run["runId"], run["updateTime"]):
+                continue
+            RUNS_FINISHED.labels(run["jobName"], run["status"]).inc()
+            if run["startTime"] and run["endTime"]:
+                RUN_DURATION.labels(run["jobName"]).observe(run["endTime"] - run["startTime"])
+        self.forget_old()
 
-    def refresh(self, instance: dg.DagsterInstance) -> None:
+
+class Instigators(CountedOnce):
+    """Each running schedule and sensor of the loaded locations: its latest tick, its failed
+    ticks (each counted once), when its next tick is due."""
+
+    def refresh(self) -> None:
+        data = graphql(INSTIGATORS_QUERY, {"after": self.after()})
         for metric in (SENSOR_EVALUATED, SENSOR_INTERVAL, SCHEDULE_DUE, INSTIGATOR_LAST_TICK, INSTIGATOR_FAILING):
             metric.clear()
-        for state in instance.all_instigator_state():
-            if not state.is_running:
-                continue
-            kind = state.instigator_type.value.lower()
-            labels = (kind, state.instigator_name)
-            latest = instance.get_ticks(state.instigator_origin_id, state.selector_id, limit=1)
-            if latest:
-                INSTIGATOR_LAST_TICK.labels(*labels).set(latest[0].timestamp)
-                failures = latest[0].consecutive_failure_count if latest[0].is_failure else 0
-                INSTIGATOR_FAILING.labels(*labels).set(failures)
-            self.count_failed_ticks(instance, state, labels)
-            data = state.instigator_data
-            if kind == "sensor" and data is not None:
-                SENSOR_INTERVAL.labels(state.instigator_name).set(data.min_interval or 30)
-                if data.last_tick_start_timestamp:
-                    SENSOR_EVALUATED.labels(state.instigator_name).set(data.last_tick_start_timestamp)
-            if kind == "schedule" and data is not None:
-                after = latest[0].timestamp if latest else data.start_timestamp
-                due = next_schedule_tick(state, after)
-                if due is not None:
-                    SCHEDULE_DUE.labels(state.instigator_name).set(due)
+        for entry in data["workspaceOrError"].get("locationEntries", []):
+            location = entry["locationOrLoadError"] or {}
+            for repository in location.get("repositories", []):
+                for schedule in repository["schedules"]:
+                    state = schedule["scheduleState"]
+                    if self.refresh_ticks("schedule", schedule["name"], state):
+                        after = state["latest"][0]["timestamp"] if state["latest"] else None
+                        selector = (location["name"], repository["name"], schedule["name"])
+                        started = (state["typeSpecificData"] or {}).get("startTimestamp")
+                        due = next_schedule_tick(selector, after or started)
+                        if due is not None:
+                            SCHEDULE_DUE.labels(schedule["name"]).set(due)
+                for sensor in repository["sensors"]:
+                    state = sensor["sensorState"]
+                    if self.refresh_ticks("sensor", sensor["name"], state):
+                        SENSOR_INTERVAL.labels(sensor["name"]).set(sensor["minIntervalSeconds"])
+                        evaluated = (state["typeSpecificData"] or {}).get("lastTickTimestamp")
+                        if evaluated:
+                            SENSOR_EVALUATED.labels(sensor["name"]).set(evaluated)
+        self.forget_old()
 
-    def count_failed_ticks(self, instance: dg.DagsterInstance, state, labels: tuple[str, str]) -> None:
-        since = self.since.get(state.selector_id, time.time() - HISTORY_SECONDS)
-        ticks = instance.get_ticks(state.instigator_origin_id, state.selector_id, after=since, limit=1000)
-        for tick in ticks:
-            if tick.is_completed:
-                since = max(since, tick.timestamp)
-                if tick.is_failure:
-                    INSTIGATOR_FAILURES.labels(*labels).inc()
-        self.since[state.selector_id] = since
+    def refresh_ticks(self, kind: str, name: str, state: dict) -> bool:
+        """The figures of one instigator's ticks; False (and none) when it is not running."""
+        if state["status"] != "RUNNING":
+            return False
+        if state["latest"]:
+            INSTIGATOR_LAST_TICK.labels(kind, name).set(state["latest"][0]["timestamp"])
+            failures = 0
+            for tick in state["latest"]:
+                if tick["status"] != "FAILURE":
+                    break
+                failures += 1
+            INSTIGATOR_FAILING.labels(kind, name).set(failures)
+        for tick in [tick for tick in state["recent"] if tick["status"] != "STARTED"]:
+            new = self.first_time(tick["id"], tick["timestamp"])
+            if new and tick["status"] == "FAILURE":
+                INSTIGATOR_FAILURES.labels(kind, name).inc()
+        return True
 
 
-def graphql(query: str, variables: dict | None = None) -> dict:
-    body = json.dumps({"query": query, "variables": variables or {}}).encode()
-    request = urllib.request.Request(GRAPHQL_URL, data=body, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.load(response)["data"]
-
-
-def next_schedule_tick(state, after: float | None) -> float | None:
+def next_schedule_tick(selector: tuple[str, str, str], after: float | None) -> float | None:
     """The first time the schedule's cron names after `after` (its latest tick, or when it was started)."""
-    selector = state.selector
+    location, repository, name = selector
     data = graphql(
         NEXT_TICK_QUERY,
         {
-            "selector": {
-                "repositoryLocationName": selector.location_name,
-                "repositoryName": selector.repository_name,
-                "scheduleName": selector.name,
-            },
+            "selector": {"repositoryLocationName": location, "repositoryName": repository, "scheduleName": name},
             "cursor": (after or time.time()) + 1,
         },
     )["scheduleOrError"]
@@ -290,16 +338,15 @@ def run_part(part: str, refresh: Callable[[], None]) -> None:
 
 def main() -> None:
     interval = float(os.environ["BOOKSHOP_MONITORING_INTERVAL_SECONDS"])
-    # Its own messages; only warnings from the libraries (the instance logs every schema check).
+    # Its own messages; only warnings from the libraries.
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     LOG.setLevel(logging.INFO)
-    instance = dg.DagsterInstance.get()
     finished_runs = FinishedRuns()
     instigators = Instigators()
     parts: dict[str, Callable[[], None]] = {
-        "daemons": lambda: refresh_daemons(instance),
-        "runs": lambda: (refresh_in_flight_runs(instance), finished_runs.refresh(instance)),
-        "instigators": lambda: instigators.refresh(instance),
+        "daemons": refresh_daemons,
+        "runs": lambda: (refresh_in_flight_runs(), finished_runs.refresh()),
+        "instigators": instigators.refresh,
         "workspace": refresh_workspace,
         "database": refresh_database,
         "volumes": refresh_volumes,
