@@ -224,10 +224,17 @@ class FinishedRuns(CountedOnce):
 
 class Instigators(CountedOnce):
     """Each running schedule and sensor of the loaded locations: its latest tick, its failed
-    ticks (each counted once), when its next tick is due."""
+    ticks (each counted once), when its next tick is due. A tick is read by when it started and
+    counted once it is over: the next refresh reads again from the start of the oldest tick
+    still under way, however long ago another instigator's last tick ended."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.oldest_under_way = math.inf
 
     def refresh(self) -> None:
         data = graphql(INSTIGATORS_QUERY, {"after": self.after()})
+        self.oldest_under_way = math.inf
         for metric in (SENSOR_EVALUATED, SENSOR_INTERVAL, SCHEDULE_DUE, INSTIGATOR_LAST_TICK, INSTIGATOR_FAILING):
             metric.clear()
         for entry in data["workspaceOrError"].get("locationEntries", []):
@@ -249,6 +256,7 @@ class Instigators(CountedOnce):
                         evaluated = (state["typeSpecificData"] or {}).get("lastTickTimestamp")
                         if evaluated:
                             SENSOR_EVALUATED.labels(sensor["name"]).set(evaluated)
+        self.since = min(self.since, self.oldest_under_way)
         self.forget_old()
 
     def refresh_ticks(self, kind: str, name: str, state: dict) -> bool:
@@ -263,9 +271,10 @@ class Instigators(CountedOnce):
                     break
                 failures += 1
             INSTIGATOR_FAILING.labels(kind, name).set(failures)
-        for tick in [tick for tick in state["recent"] if tick["status"] != "STARTED"]:
-            new = self.first_time(tick["id"], tick["timestamp"])
-            if new and tick["status"] == "FAILURE":
+        for tick in state["recent"]:
+            if tick["status"] == "STARTED":
+                self.oldest_under_way = min(self.oldest_under_way, tick["timestamp"])
+            elif self.first_time(tick["id"], tick["timestamp"]) and tick["status"] == "FAILURE":
                 INSTIGATOR_FAILURES.labels(kind, name).inc()
         return True
 

@@ -147,3 +147,31 @@ def test_each_running_schedule_and_sensor_with_its_next_tick_and_interval(export
     assert sample("dagster_schedule_next_tick_due_timestamp_seconds", name="running_schedule") > time.time()
     assert sample("dagster_sensor_minimum_interval_seconds", name="running_sensor") == 45
     assert sample("dagster_schedule_next_tick_due_timestamp_seconds", name="stopped_schedule") is None
+
+
+def test_a_long_tick_that_fails_is_counted_though_other_ticks_ended_since_it_started(exporter, monkeypatch):
+    """The ticks are as the API gives them (after `after`, by when each started): a sensor's tick
+    still under way while another's end moves on is read again, and counted, once it is over."""
+    now = time.time()
+    slow = f"slow_{uuid.uuid4().hex[:6]}"
+    ticks = {
+        "quick": [{"id": "q1", "timestamp": now, "status": "SUCCESS"}],
+        slow: [{"id": "s1", "timestamp": now - 600, "status": "STARTED"}],
+    }
+
+    def answer(query: str, variables: dict) -> dict:
+        def state(name: str) -> dict:
+            recent = [tick for tick in ticks[name] if tick["timestamp"] > variables["after"]]
+            return {"status": "RUNNING", "typeSpecificData": None, "latest": ticks[name], "recent": recent}
+
+        sensors = [{"name": name, "minIntervalSeconds": 30, "sensorState": state(name)} for name in ticks]
+        location = {"name": "here", "repositories": [{"name": "there", "schedules": [], "sensors": sensors}]}
+        return {"workspaceOrError": {"locationEntries": [{"locationOrLoadError": location}]}}
+
+    monkeypatch.setattr(exporter, "graphql", answer)
+    instigators = exporter.Instigators()
+    instigators.refresh()
+    ticks[slow] = [{"id": "s1", "timestamp": now - 600, "status": "FAILURE"}]
+    instigators.refresh()
+    instigators.refresh()
+    assert sample("dagster_instigator_tick_failures_total", type="sensor", name=slow) == 1
