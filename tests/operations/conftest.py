@@ -60,8 +60,13 @@ def first_start(stack: Stack) -> list[dict]:
 
 @pytest.fixture(scope="package")
 def backup(stack: Stack, first_start, tmp_path_factory) -> Backup:
-    """`docker compose run --rm backup` of the stack once its first runs are over, into a folder
-    of the host, with what the stack shows at that moment."""
+    """`docker compose run --rm backup` of the stack once its first runs are over and the operator
+    has launched a run of their own, into a folder of the host, with what the stack shows at that
+    moment."""
+    launched = stack.launch_run("source_refresh")
+    assert launched["__typename"] == "LaunchRunSuccess", launched
+    launched_run = launched["run"]["runId"]
+    assert stack.wait_until_finished(launched_run, timeout=600)["status"] == "SUCCESS"
     folder = tmp_path_factory.mktemp("backups")
     stack.env["BOOKSHOP_BACKUP_DIR"] = str(folder)
     # A schedule tick under way when its schedule was turned off still submits its run, a few
@@ -80,4 +85,4 @@ def backup(stack: Stack, first_start, tmp_path_factory) -> Backup:
         pytest.fail("runs kept starting on a stack whose schedules and sensors were turned off")
     size = sum(path.stat().st_size for path in made.iterdir())
     TIMINGS[f"operations: docker compose run --rm backup ({size / 1e6:.1f} MB)"] = seconds
-    return Backup(folder, made.name, before, seconds, size)
+    return Backup(folder, made.name, before, seconds, size, launched_run)

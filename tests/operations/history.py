@@ -60,6 +60,7 @@ class Backup:
     before: History
     seconds: float
     size: int
+    launched_run: str  # a run the operator launched through the UI's API before the backup
 
 
 def runs(stack: Stack, **run_filter: Any) -> list[dict]:

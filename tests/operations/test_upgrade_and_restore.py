@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from operations.history import KEPT_ON, Backup, History, history, wait_until_idle
+from operations.history import KEPT_ON, Backup, History, history, runs, wait_until_idle
 from support.accounts import accounts
 from support.location import RUNS_QUERY
 from support.stack import IMAGE_TAG, ROOT, TIMINGS, Stack, started_stack
@@ -122,12 +122,19 @@ def test_a_backup_restored_into_an_empty_project_shows_the_same_history_and_file
     assert {run["runId"] for run in viewed} == set(backup.before.runs)
 
 
-def test_the_audit_record_is_restored_with_the_backup(second: Stack, restored: History):
-    """Who stopped the daily refresh before the backup (the operator, at the first start's end)."""
-    entries = [
-        line.split("\t")
-        for line in accounts(second, "audit", "--action", "stop schedule", "--limit", "500").splitlines()
+def test_the_audit_record_is_restored_with_the_backup(second: Stack, restored: History, backup: Backup):
+    """Who stopped the daily refresh (the operator, at the first start's end) and who launched a run
+    before the backup: the restored record answers both, and the restored run carries its launcher."""
+
+    def entries(action: str) -> list[list[str]]:
+        listed = accounts(second, "audit", "--action", action, "--limit", "500").splitlines()
+        return [line.split("\t") for line in listed if line.count("\t") >= 7]
+
+    operator = second.operator[0]
+    assert [operator, "bookshop", "daily_refresh_schedule", "ok"] in [
+        [entry[1], entry[3], entry[5], entry[6]] for entry in entries("stop schedule")
     ]
-    assert [second.operator[0], "bookshop", "daily_refresh_schedule", "ok"] in [
-        [entry[1], entry[3], entry[5], entry[6]] for entry in entries if len(entry) >= 7
-    ]
+    [launched] = [entry for entry in entries("launch run") if backup.launched_run in entry[7]]
+    assert [launched[1], launched[3], launched[5], launched[6]] == [operator, "bookshop", "source_refresh", "ok"]
+    [run] = runs(second, runIds=[backup.launched_run])
+    assert run["tags"]["bookshop/launched_by"] == operator
