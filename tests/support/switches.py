@@ -1,6 +1,5 @@
 """Schedules and sensors switched on and off as the UI does, and their states as it shows them."""
 
-import time
 from typing import Any
 
 from support.location import INSTIGATORS_QUERY
@@ -18,7 +17,14 @@ from support.stack import (
 SENSOR_QUERY = """
 query($selector: SensorSelector!) {
   sensorOrError(sensorSelector: $selector) {
-    ... on Sensor { canReset sensorState { status ticks(limit: 1) { status } } }
+    ... on Sensor {
+      canReset
+      sensorState {
+        status
+        ticks(limit: 1) { status timestamp }
+        typeSpecificData { ... on SensorData { lastTickTimestamp } }
+      }
+    }
     ... on PythonError { message }
   }
 }
@@ -90,15 +96,20 @@ def sensor(stack: Stack, name: str) -> dict[str, Any]:
 
 def settled_sensor_switch(stack: Stack, name: str) -> str:
     """The sensor's stored status ("default" where none is stored) once its newest tick is over and
-    that tick's state write (a moment after the tick's own) is done."""
+    the state write that ends that tick is done (the state then records the tick's timestamp)."""
 
-    def newest_tick_over() -> bool:
-        return all(tick["status"] != "STARTED" for tick in sensor(stack, name)["sensorState"]["ticks"])
+    def settled() -> dict[str, Any] | None:
+        found = sensor(stack, name)
+        state = found["sensorState"]
+        if not state["ticks"]:
+            return found
+        [newest] = state["ticks"]
+        recorded = (state["typeSpecificData"] or {}).get("lastTickTimestamp")
+        over = newest["status"] != "STARTED" and recorded is not None and recorded >= newest["timestamp"]
+        return found if over else None
 
-    wait_for(newest_tick_over, 120, f"the tick under way of {name} to end", interval=0.5)
-    time.sleep(1)
-    settled = sensor(stack, name)
-    return settled["sensorState"]["status"] if settled["canReset"] else "default"
+    found = wait_for(settled, 120, f"the tick under way of {name} to end, its state written", interval=0.5)
+    return found["sensorState"]["status"] if found["canReset"] else "default"
 
 
 def instigator_states(repository: dict[str, Any]) -> dict[str, str]:
