@@ -20,6 +20,7 @@ from operations.history import (
     run_statuses,
     runs,
     scheduled_jobs,
+    successful_run,
     wait_until_idle,
 )
 from support.stack import TIMINGS, Stack, started_stack, wait_for
@@ -63,10 +64,8 @@ def backup(stack: Stack, first_start, tmp_path_factory) -> Backup:
     """`docker compose run --rm backup` of the stack once its first runs are over and the operator
     has launched a run of their own, into a folder of the host, with what the stack shows at that
     moment."""
-    launched = stack.launch_run("source_refresh")
-    assert launched["__typename"] == "LaunchRunSuccess", launched
-    launched_run = launched["run"]["runId"]
-    assert stack.wait_until_finished(launched_run, timeout=600)["status"] == "SUCCESS"
+    launched = successful_run(stack, "source_refresh")
+    assert launched["status"] == "SUCCESS", launched
     folder = tmp_path_factory.mktemp("backups")
     stack.env["BOOKSHOP_BACKUP_DIR"] = str(folder)
     # A schedule tick under way when its schedule was turned off still submits its run, a few
@@ -85,4 +84,4 @@ def backup(stack: Stack, first_start, tmp_path_factory) -> Backup:
         pytest.fail("runs kept starting on a stack whose schedules and sensors were turned off")
     size = sum(path.stat().st_size for path in made.iterdir())
     TIMINGS[f"operations: docker compose run --rm backup ({size / 1e6:.1f} MB)"] = seconds
-    return Backup(folder, made.name, before, seconds, size, launched_run)
+    return Backup(folder, made.name, before, seconds, size, launched["runId"])

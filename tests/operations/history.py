@@ -63,6 +63,13 @@ class Backup:
     launched_run: str  # a run the operator launched through the UI's API before the backup
 
 
+def successful_run(stack: Stack, job: str) -> dict[str, Any]:
+    """A run of the job launched as the operator launches it, once it has finished."""
+    launched = stack.launch_run(job)
+    assert launched["__typename"] == "LaunchRunSuccess", launched
+    return stack.wait_until_finished(launched["run"]["runId"], timeout=600)
+
+
 def runs(stack: Stack, **run_filter: Any) -> list[dict]:
     """Every run (or those of the filter), newest first, with its tags as a dict."""
     result = stack.graphql(RUNS_QUERY, filter=run_filter)["runsOrError"]

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from operations.history import KEPT_ON, Backup, History, history, runs, wait_until_idle
-from support.accounts import accounts
+from operations.history import KEPT_ON, Backup, History, history, runs, successful_run, wait_until_idle
+from support.accounts import audit_records
 from support.location import RUNS_QUERY
 from support.stack import IMAGE_TAG, ROOT, TIMINGS, Stack, started_stack
 from support.switches import set_schedule, set_sensor
@@ -52,12 +52,6 @@ def second() -> Iterator[Stack]:
     )  # fmt: skip
     with started_stack("upgrade", {"BOOKSHOP_DAGSTER_IMAGE": PREVIOUS_IMAGE, "BOOKSHOP_MONITORING": "0"}) as started:
         yield started
-
-
-def successful_run(stack: Stack, job: str) -> dict[str, Any]:
-    launched = stack.launch_run(job)
-    assert launched["__typename"] == "LaunchRunSuccess", launched
-    return stack.wait_until_finished(launched["run"]["runId"], timeout=600)
 
 
 @pytest.fixture(scope="module")
@@ -125,16 +119,16 @@ def test_a_backup_restored_into_an_empty_project_shows_the_same_history_and_file
 def test_the_audit_record_is_restored_with_the_backup(second: Stack, restored: History, backup: Backup):
     """Who stopped the daily refresh (the operator, at the first start's end) and who launched a run
     before the backup: the restored record answers both, and the restored run carries its launcher."""
-
-    def entries(action: str) -> list[list[str]]:
-        listed = accounts(second, "audit", "--action", action, "--limit", "500").splitlines()
-        return [line.split("\t") for line in listed if line.count("\t") >= 7]
-
     operator = second.operator[0]
     assert [operator, "bookshop", "daily_refresh_schedule", "ok"] in [
-        [entry[1], entry[3], entry[5], entry[6]] for entry in entries("stop schedule")
+        [entry[1], entry[3], entry[5], entry[6]]
+        for entry in audit_records(second, "--action", "stop schedule", "--limit", "500")
     ]
-    [launched] = [entry for entry in entries("launch run") if backup.launched_run in entry[7]]
+    [launched] = [
+        entry
+        for entry in audit_records(second, "--action", "launch run", "--limit", "500")
+        if backup.launched_run in entry[7]
+    ]
     assert [launched[1], launched[3], launched[5], launched[6]] == [operator, "bookshop", "source_refresh", "ok"]
     [run] = runs(second, runIds=[backup.launched_run])
     assert run["tags"]["bookshop/launched_by"] == operator

@@ -5,17 +5,12 @@ tests/operations), readable in the browser behind the login and by one command, 
 from playwright.sync_api import Browser, expect
 
 from security.conftest import People
-from support.accounts import accounts, session_cookie, token_client
+from support.accounts import audit_records, session_cookie, token_client
 from support.browser import screenshot
 from support.stack import REPOSITORY, REPOSITORY_SELECTOR, START_SCHEDULE, STOP_SCHEDULE, TERMINATE_RUN, Stack, wait_for
 
 DAILY = {**REPOSITORY_SELECTOR, "scheduleName": "daily_refresh_schedule"}
 RUN_TAGS = "query($runId: ID!) { runOrError(runId: $runId) { ... on Run { tags { key value } } } }"
-
-
-def records(stack: Stack, *filters: str) -> list[list[str]]:
-    """The audit record as the command prints it, newest first: one list of fields per entry."""
-    return [line.split("\t") for line in accounts(stack, "audit", *filters).splitlines() if line.count("\t") >= 7]
 
 
 def test_audit_says_who_stopped_the_daily_refresh_and_who_launched_a_run_after_a_restart(
@@ -39,7 +34,7 @@ def test_audit_says_who_stopped_the_daily_refresh_and_who_launched_a_run_after_a
     stack.compose("restart", "login")
     wait_for(lambda: stack.http(stack.webserver_port, "/server_info").status == 200, 120, "the login service back")
 
-    [stopped, *_] = records(stack, "--action", "stop schedule", "--person", stopper)
+    [stopped, *_] = audit_records(stack, "--action", "stop schedule", "--person", stopper)
     assert stopped[1:8] == [
         stopper,
         "token",
@@ -49,7 +44,7 @@ def test_audit_says_who_stopped_the_daily_refresh_and_who_launched_a_run_after_a
         "ok",
         "ScheduleStateResult",
     ]
-    [launched] = [entry for entry in records(stack, "--action", "launch run") if run_id in entry[7]]
+    [launched] = [entry for entry in audit_records(stack, "--action", "launch run") if run_id in entry[7]]
     assert launched[1:7] == [launcher, "token", "warehouse", "launch run", "stock_count_job", "ok"]
 
     # An ops person in the browser: the read-only entry, the record filtered by person.
@@ -80,7 +75,7 @@ def test_audit_record_is_append_only_even_for_the_database_account_of_dagster(st
             "-v", "ON_ERROR_STOP=1", "-c", statement, check=False,
         )  # fmt: skip
         assert refused.returncode != 0 and "the audit record is append-only" in refused.stderr, statement
-    assert records(stack, "--limit", "1"), "the record is still there"
+    assert audit_records(stack, "--limit", "1"), "the record is still there"
 
 
 def test_audit_records_sign_ins_refused_and_made(stack: Stack, people: People):
@@ -92,5 +87,5 @@ def test_audit_records_sign_ins_refused_and_made(stack: Stack, people: People):
         == 401
     )
     session_cookie(stack, stack.readonly_port, (name, password))
-    made = records(stack, "--person", name, "--action", "sign in")
+    made = audit_records(stack, "--person", name, "--action", "sign in")
     assert [entry[6] for entry in made[:2]] == ["ok", "refused"]

@@ -19,6 +19,11 @@ def accounts(stack: Stack, *arguments: str, check: bool = True) -> str:
     return ran.stdout + ran.stderr
 
 
+def audit_records(stack: Stack, *filters: str) -> list[list[str]]:
+    """The audit record as `accounts audit` prints it, newest first: one list of fields per entry."""
+    return [line.split("\t") for line in accounts(stack, "audit", *filters).splitlines() if line.count("\t") >= 7]
+
+
 def new_person(stack: Stack, role: str, *locations: str) -> tuple[str, str]:
     """(name, password) of a new person with this role (an operator: of these locations)."""
     name = f"{role}-{secrets.token_hex(3)}"
